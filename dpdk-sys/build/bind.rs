@@ -1,0 +1,60 @@
+//! bindgen over `wrapper.h`, plus the C wrappers for DPDK's `static inline` functions.
+
+use std::env;
+use std::path::PathBuf;
+
+use crate::find::{fail, Dpdk};
+
+/// Headers whose declarations are bound (everything they need comes along).
+const ALLOWED_HEADERS: &str = concat!(
+    r".*/(wrapper\.h|rte_(",
+    "config|build_config|version|eal|launch|lcore|per_lcore|thread|errno|log|cycles|memory|malloc|memzone",
+    "|mempool|ring|ring_elem|ring_core|ring_.*_pvt|ring_hts|ring_rts|ring_peek.*",
+    "|hash|jhash|hash_crc|crc_.*",
+    r")\.h)"
+);
+
+pub fn generate(dpdk: &Dpdk) {
+    let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
+    let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap());
+    let header = manifest_dir.join("wrapper.h");
+    let static_fns = out_dir.join("static_fns");
+    println!("cargo:rerun-if-changed={}", header.display());
+
+    let mut clang_args = dpdk.cflags.clone();
+    clang_args.push("-DALLOW_EXPERIMENTAL_API".to_owned());
+
+    let bindings = bindgen::Builder::default()
+        .header(header.to_str().unwrap())
+        .clang_args(&clang_args)
+        .allowlist_file(ALLOWED_HEADERS)
+        .wrap_static_fns(true)
+        .wrap_static_fns_path(&static_fns)
+        .layout_tests(true)
+        .derive_default(true)
+        .derive_debug(true)
+        .generate_comments(true)
+        // Plain constants: a C enum can hold values a Rust enum cannot (UB on read).
+        .default_enum_style(bindgen::EnumVariation::Consts)
+        .prepend_enum_name(false)
+        .parse_callbacks(Box::new(bindgen::CargoCallbacks::new()))
+        .generate()
+        .unwrap_or_else(|e| fail(&format!("bindgen could not read the DPDK headers: {e}")));
+    bindings
+        .write_to_file(out_dir.join("bindings.rs"))
+        .unwrap_or_else(|e| fail(&format!("cannot write bindings.rs: {e}")));
+
+    // The generated C calls each static inline function from a real, exported function
+    // (`name__extern`), which the Rust bindings link to.
+    let mut build = cc::Build::new();
+    build
+        .file(static_fns.with_extension("c"))
+        .include(&manifest_dir)
+        .opt_level(3)
+        .define("ALLOW_EXPERIMENTAL_API", None)
+        .warnings(false);
+    for flag in &dpdk.cflags {
+        build.flag(flag);
+    }
+    build.compile("dpdk_static_fns");
+}

@@ -1,0 +1,46 @@
+//! Raw FFI bindings to DPDK 22.11 LTS (EAL, lcores, logging, memory, malloc, memzone,
+//! mempool, ring, hash), generated at build time by bindgen from the installed headers.
+//!
+//! DPDK's `static inline` fast paths (`rte_mempool_get_bulk`, `rte_ring_enqueue_bulk`,
+//! `rte_lcore_id`, ...) are reached through C wrappers that bindgen generates and `cc`
+//! compiles with DPDK's own cflags; they have the same names here as in C.
+//!
+//! Everything here is `unsafe` and mirrors the C API one to one. The safe API is the
+//! `dpdk` crate.
+#![allow(non_upper_case_globals, non_camel_case_types, non_snake_case)]
+#![allow(missing_docs, clippy::all, clippy::undocumented_unsafe_blocks)]
+#![allow(unsafe_op_in_unsafe_fn, rustdoc::all)]
+
+mod bindings {
+    include!(concat!(env!("OUT_DIR"), "/bindings.rs"));
+}
+pub use bindings::*;
+
+/// The version of DPDK these bindings were generated from, as pkg-config reported it.
+pub const DPDK_VERSION: &str = env!("DPDK_SYS_VERSION");
+
+/// Path of DPDK's `ring_mp_mc` mempool driver (`librte_mempool_ring.so`), found at build
+/// time, or `""` when the build did not find it (e.g. a static DPDK, where it is linked in).
+///
+/// The driver exports no symbol, so the linker cannot be made to keep it; the safe crate
+/// `dlopen`s this path before `rte_eal_init` when the driver is not registered yet.
+pub const MEMPOOL_RING_DRIVER: &str = env!("DPDK_SYS_MEMPOOL_RING_DRIVER");
+
+/// Reads `rte_errno` of the calling thread (a per-lcore, thread-local variable in C).
+///
+/// # Safety
+/// None beyond FFI: the accessor only reads a thread-local `int`. It is `unsafe` because
+/// every FFI call is.
+#[inline]
+pub unsafe fn rte_errno() -> i32 {
+    dpdk_sys_rte_errno()
+}
+
+/// Sets `rte_errno` of the calling thread.
+///
+/// # Safety
+/// None beyond FFI: the accessor only writes a thread-local `int`.
+#[inline]
+pub unsafe fn set_rte_errno(value: i32) {
+    dpdk_sys_set_rte_errno(value)
+}
