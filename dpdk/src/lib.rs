@@ -1,1 +1,34 @@
-//! Safe DPDK.
+//! Safe, zero-overhead, NUMA-explicit Rust over DPDK 22.11's EAL and memory libraries.
+//!
+//! Start with [`EalBuilder`] to bring up the EAL, which gives an [`Eal`] handle. Every DPDK
+//! object this crate creates keeps the EAL alive and is placed on a [`SocketId`] that the
+//! caller names, so NUMA placement is always a decision written in the code.
+//!
+//! ```
+//! use dpdk::{EalBuilder, SocketId};
+//! let eal = EalBuilder::new().lcores([0, 1]).in_memory(true).no_pci(true)
+//!     .env_overrides()?.build()?;
+//! for lcore in eal.lcores() {
+//!     println!("{lcore}: {}", lcore.socket());
+//! }
+//! let worker = eal.workers()[0];
+//! let socket = eal.launch(worker, SocketId::current)?.join().unwrap();
+//! assert_eq!(socket, worker.socket());
+//! # Ok::<(), dpdk::Error>(())
+//! ```
+//!
+//! The raw bindings are re-exported as [`ffi`].
+
+pub use dpdk_sys as ffi;
+
+pub mod eal;
+pub mod error;
+pub mod lcore;
+pub mod log;
+pub mod numa;
+pub mod socket;
+
+pub use eal::{doc_eal, Eal, EalBuilder, IovaMode, Memory, ProcessType};
+pub use error::{Call, Error, Result};
+pub use lcore::{LcoreId, LcoreJoinHandle, LcoreScope, ScopedJoinHandle, ThreadRegistration};
+pub use socket::SocketId;
