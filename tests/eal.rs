@@ -1,1 +1,366 @@
+//! The EAL, lcores and sockets against the real DPDK.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use dpdk::numa::Topology;
+use dpdk::{EalBuilder, Error, LcoreId, Memory, SocketId};
+use dpdk_tests::{
+    assert_child_passed, eal, logged, memory_mode, require_child, run_child, unique_name,
+};
+
+#[test]
+fn eal_runs_in_the_requested_memory_mode() {
+    let eal = eal();
+    assert_eq!(
+        eal.has_hugepages(),
+        memory_mode() == Memory::Hugepages,
+        "{:?}",
+        eal.args()
+    );
+    assert!(eal.tsc_hz() > 100_000_000, "TSC at {} Hz", eal.tsc_hz());
+}
+
+#[test]
+fn a_second_init_is_an_error() {
+    eal();
+    match EalBuilder::new().no_pci(true).build() {
+        Err(Error::EalAlreadyInitialized { state }) => assert_eq!(state, "running"),
+        other => panic!("second init gave {other:?}"),
+    }
+}
+
+#[test]
+fn lcores_are_listed_with_their_sockets() {
+    let eal = eal();
+    let ids: Vec<u32> = eal.lcores().iter().map(|l| l.id()).collect();
+    assert_eq!(ids, [0, 1]);
+    assert_eq!(eal.main_lcore().id(), 0);
+    assert_eq!(
+        eal.workers().iter().map(|l| l.id()).collect::<Vec<_>>(),
+        [1]
+    );
+    let sockets = eal.sockets();
+    for lcore in eal.lcores() {
+        assert!(
+            sockets.contains(&lcore.socket()),
+            "{lcore} on {}",
+            lcore.socket()
+        );
+        assert_eq!(lcore.cpu(), lcore.id() as i32);
+    }
+}
+
+#[test]
+fn dpdk_sockets_agree_with_the_numa_topology() {
+    let eal = eal();
+    let topology = Topology::read().expect("read /sys");
+    let with_cpus: Vec<u32> = topology
+        .nodes
+        .iter()
+        .filter(|n| !n.cpus.is_empty())
+        .map(|n| n.id)
+        .collect();
+    let dpdk: Vec<u32> = eal.sockets().iter().map(|s| s.id().unwrap()).collect();
+    assert_eq!(
+        dpdk, with_cpus,
+        "DPDK's sockets vs /sys/devices/system/node"
+    );
+    for lcore in eal.lcores() {
+        let node = topology.node_of_cpu(lcore.cpu() as u32);
+        assert_eq!(lcore.socket().id(), node, "{lcore} (cpu {})", lcore.cpu());
+    }
+}
+
+#[test]
+fn unknown_sockets_and_lcores_are_clear_errors() {
+    let eal = eal();
+    let sockets = eal.sockets();
+    if sockets.len() <= 7 {
+        let err = SocketId::new(7).unwrap_err();
+        assert!(
+            matches!(err, Error::UnknownSocket { socket: 7, .. }),
+            "{err:?}"
+        );
+        let text = err.to_string();
+        assert!(text.contains("socket 7 does not exist"), "{text}");
+    }
+    let first = sockets[0].id().unwrap();
+    assert_eq!(SocketId::new(first).unwrap(), sockets[0]);
+
+    let err = LcoreId::new(99).unwrap_err();
+    assert!(
+        matches!(err, Error::UnknownLcore { lcore: 99, .. }),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("lcore 99 is not an enabled lcore"),
+        "{err}"
+    );
+    let err = LcoreId::new(100_000).unwrap_err();
+    assert!(matches!(err, Error::UnknownLcore { .. }), "{err:?}");
+
+    let err = eal.launch(eal.main_lcore(), || ()).unwrap_err();
+    assert!(matches!(err, Error::NotAWorker { lcore: 0, .. }), "{err:?}");
+}
+
+#[test]
+fn socket_of_threads() {
+    let eal = eal();
+    // A test thread is no EAL thread.
+    assert_eq!(LcoreId::current(), None);
+    assert_eq!(SocketId::current(), SocketId::ANY);
+    let worker = eal.workers()[0];
+    let seen = eal
+        .launch(worker, || (LcoreId::current(), SocketId::current()))
+        .unwrap();
+    assert_eq!(seen.join().unwrap(), (Some(worker), worker.socket()));
+}
+
+/// Tests that launch on the one worker lcore take turns (they run in parallel threads).
+fn worker_turn() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[test]
+fn a_panicking_lcore_closure_is_reported_and_the_process_goes_on() {
+    let eal = eal();
+    let _turn = worker_turn();
+    let worker = eal.workers()[0];
+    let job = eal
+        .launch(worker, || -> u32 { panic!("deliberate panic on a worker") })
+        .unwrap();
+    let payload = job.join().unwrap_err();
+    assert_eq!(
+        dpdk::lcore::panic_message(&*payload),
+        "deliberate panic on a worker"
+    );
+    // The worker lcore is still usable.
+    let job = eal.launch(worker, || 6 * 7).unwrap();
+    assert_eq!(job.join().unwrap(), 42);
+}
+
+#[test]
+fn a_busy_worker_refuses_a_second_job() {
+    let eal = eal();
+    let _turn = worker_turn();
+    let worker = eal.workers()[0];
+    let release = Arc::new(AtomicBool::new(false));
+    let flag = release.clone();
+    let job = eal
+        .launch(worker, move || {
+            while !flag.load(Ordering::Acquire) {
+                std::hint::spin_loop();
+            }
+            "done"
+        })
+        .unwrap();
+    let err = eal.launch(worker, || ()).unwrap_err();
+    assert!(matches!(err, Error::Busy { .. }), "{err:?}");
+    assert!(!job.is_finished());
+    release.store(true, Ordering::Release);
+    assert_eq!(job.join().unwrap(), "done");
+    // Dropping a handle waits for its job, after which the lcore takes new work.
+    drop(
+        eal.launch(worker, || std::thread::sleep(Duration::from_millis(20)))
+            .unwrap(),
+    );
+    eal.launch(worker, || ()).unwrap().join().unwrap();
+}
+
+#[test]
+fn scoped_closures_borrow_from_the_stack() {
+    let eal = eal();
+    let _turn = worker_turn();
+    let mut data = vec![1u64; 1000];
+    let total: u64 = eal.scope(|s| {
+        let (left, right) = data.split_at_mut(500);
+        let job = s
+            .launch(eal.workers()[0], || {
+                left.iter_mut().for_each(|x| *x *= 3);
+                left.iter().sum::<u64>()
+            })
+            .unwrap();
+        right.iter_mut().for_each(|x| *x *= 5);
+        job.join().unwrap() + right.iter().sum::<u64>()
+    });
+    assert_eq!(total, 500 * 3 + 500 * 5);
+    assert_eq!(data.iter().sum::<u64>(), total);
+    eal.wait_all();
+}
+
+#[test]
+fn an_unjoined_panic_in_a_scope_is_raised_after_the_scope_waited() {
+    let eal = eal();
+    let _turn = worker_turn();
+    let finished = AtomicBool::new(false);
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        eal.scope(|s| {
+            let handle = s
+                .launch(eal.workers()[0], || {
+                    std::thread::sleep(Duration::from_millis(20));
+                    finished.store(true, Ordering::Release);
+                    panic!("scoped panic");
+                })
+                .unwrap();
+            std::mem::forget(handle); // not joined, not even dropped
+        })
+    }));
+    assert!(outcome.is_err(), "the scope re-raises the unjoined panic");
+    assert!(
+        finished.load(Ordering::Acquire),
+        "the scope waited for the job first"
+    );
+}
+
+#[test]
+fn non_eal_threads_register_and_unregister() {
+    let eal = eal();
+    std::thread::spawn(move || {
+        assert_eq!(LcoreId::current(), None);
+        let reg = eal.register_thread().unwrap();
+        let lcore = reg.lcore();
+        assert_eq!(LcoreId::current(), Some(lcore));
+        assert!(
+            lcore.id() >= 2,
+            "a registered thread gets a free lcore id, got {lcore}"
+        );
+        let err = eal.register_thread().unwrap_err();
+        assert!(
+            matches!(err, Error::ThreadAlreadyRegistered { .. }),
+            "{err:?}"
+        );
+        drop(reg);
+        assert_eq!(LcoreId::current(), None);
+    })
+    .join()
+    .unwrap();
+}
+
+#[test]
+fn dpdk_log_lines_arrive_in_the_log_crate() {
+    eal();
+    let marker = unique_name("logline");
+    let text = std::ffi::CString::new(format!("{marker} from C\n")).unwrap();
+    // SAFETY: a printf-style call with a "%s" format and one C string argument.
+    unsafe {
+        dpdk::ffi::rte_log(
+            dpdk::ffi::RTE_LOG_WARNING,
+            dpdk::ffi::RTE_LOGTYPE_USER1,
+            c"%s".as_ptr(),
+            text.as_ptr(),
+        )
+    };
+    let records = logged(|r| r.message.contains(&marker));
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0].level, log::Level::Warn);
+    assert_eq!(records[0].target, "dpdk::user1");
+    assert_eq!(records[0].message, format!("{marker} from C"));
+    // EAL start-up lines came through too, under their DPDK log type.
+    assert!(!logged(|r| r.target == "dpdk::lib.eal").is_empty());
+}
+
+#[test]
+fn the_default_mempool_driver_is_present() {
+    eal();
+    let name = std::ffi::CString::new(unique_name("drv")).unwrap();
+    // SAFETY: plain FFI on a running EAL: create a pool with the default ops
+    // ("ring_mp_mc"), take and return one object, free the pool.
+    unsafe {
+        let mp = dpdk::ffi::rte_mempool_create(
+            name.as_ptr(),
+            255,
+            64,
+            0,
+            0,
+            None,
+            std::ptr::null_mut(),
+            None,
+            std::ptr::null_mut(),
+            SocketId::ANY.as_raw(),
+            0,
+        );
+        assert!(
+            !mp.is_null(),
+            "rte_mempool_create: {}",
+            dpdk::ffi::rte_errno()
+        );
+        let ops = dpdk::ffi::rte_mempool_get_ops((*mp).ops_index);
+        let ops_name = std::ffi::CStr::from_ptr((*ops).name.as_ptr());
+        assert_eq!(ops_name.to_str().unwrap(), "ring_mp_mc");
+        let mut obj = std::ptr::null_mut();
+        assert_eq!(dpdk::ffi::rte_mempool_get(mp, &mut obj), 0);
+        assert_eq!(dpdk::ffi::rte_mempool_avail_count(mp), 254);
+        dpdk::ffi::rte_mempool_put(mp, obj);
+        assert_eq!(dpdk::ffi::rte_mempool_avail_count(mp), 255);
+        dpdk::ffi::rte_mempool_free(mp);
+    }
+}
+
+/// A fresh process: close() refuses while a handle is alive, cleanup succeeds, and after
+/// it the EAL cannot come back.
+#[test]
+fn lifecycle_in_a_fresh_process() {
+    assert_child_passed(&run_child("child_lifecycle", &[]));
+}
+
+/// A fresh process: a malformed EAL argument is a clear error quoting DPDK, and the
+/// process gets no second attempt (DPDK keeps state from the failed one).
+#[test]
+fn a_malformed_argument_is_a_clear_error() {
+    assert_child_passed(&run_child("child_malformed_argument", &[]));
+}
+
+#[test]
+#[ignore = "runs in a child process of a_malformed_argument_is_a_clear_error"]
+fn child_malformed_argument() {
+    require_child();
+    let err = dpdk_tests::builder()
+        .arg("--no-such-eal-option")
+        .build()
+        .unwrap_err();
+    match &err {
+        Error::EalInit {
+            errno, args, log, ..
+        } => {
+            assert_eq!(*errno, 22, "EINVAL");
+            assert!(args.contains(&"--no-such-eal-option".to_owned()));
+            assert!(
+                log.iter()
+                    .any(|l| l.contains("Invalid 'command line' arguments")),
+                "{log:?}"
+            );
+        }
+        other => panic!("malformed argument gave {other:?}"),
+    }
+    let text = err.to_string();
+    assert!(
+        text.contains("--no-such-eal-option") && text.contains("Invalid argument"),
+        "{text}"
+    );
+    match dpdk_tests::builder().build() {
+        Err(Error::EalAlreadyInitialized { state }) => assert!(state.contains("failed"), "{state}"),
+        other => panic!("a second attempt gave {other:?}"),
+    }
+}
+
+#[test]
+#[ignore = "runs in a child process of lifecycle_in_a_fresh_process"]
+fn child_lifecycle() {
+    require_child();
+    let eal = dpdk_tests::builder().build().expect("rte_eal_init");
+    let other = eal.clone();
+    match eal.close() {
+        Err(Error::EalInUse { handles: 1 }) => {}
+        other => panic!("close with a clone alive gave {other:?}"),
+    }
+    other.close().expect("rte_eal_cleanup");
+    match dpdk_tests::builder().build() {
+        Err(Error::EalAlreadyInitialized { state }) => assert!(state.contains("cleaned up")),
+        other => panic!("init after cleanup gave {other:?}"),
+    }
+    let err = SocketId::new(0).unwrap_err();
+    assert!(matches!(err, Error::EalNotRunning { .. }), "{err:?}");
+}
