@@ -14,6 +14,17 @@ const ALLOWED_HEADERS: &str = concat!(
     r")\.h)"
 );
 
+/// DPDK's C comments hold indented C snippets that rustdoc would compile as Rust
+/// doctests; keep every comment as preformatted text.
+#[derive(Debug)]
+struct CommentsAsText;
+
+impl bindgen::callbacks::ParseCallbacks for CommentsAsText {
+    fn process_comment(&self, comment: &str) -> Option<String> {
+        Some(format!("```text\n{}\n```", comment.trim_end()))
+    }
+}
+
 pub fn generate(dpdk: &Dpdk) {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
     let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap());
@@ -38,6 +49,7 @@ pub fn generate(dpdk: &Dpdk) {
         .default_enum_style(bindgen::EnumVariation::Consts)
         .prepend_enum_name(false)
         .parse_callbacks(Box::new(bindgen::CargoCallbacks::new()))
+        .parse_callbacks(Box::new(CommentsAsText))
         .generate()
         .unwrap_or_else(|e| fail(&format!("bindgen could not read the DPDK headers: {e}")));
     bindings

@@ -86,11 +86,12 @@ pub enum IovaMode {
 ///     .in_memory(true)
 ///     .no_pci(true)
 ///     .vdev("net_null0")
+///     .log_level(log::LevelFilter::Warn)
 ///     .args();
 /// assert_eq!(
 ///     args,
 ///     ["dpdk-rs", "-l", "0,1", "--main-lcore", "0", "--no-huge", "-m", "256",
-///      "--in-memory", "--no-pci", "--vdev", "net_null0"]
+///      "--no-shconf", "--no-pci", "--vdev", "net_null0", "--log-level", "5"]
 /// );
 /// ```
 #[derive(Debug, Clone, Default)]
@@ -170,7 +171,8 @@ impl EalBuilder {
     }
 
     /// Keep no files in hugetlbfs or `/var/run/dpdk` (`--in-memory`): several primaries can
-    /// run at once, but no secondary can attach.
+    /// run at once, but no secondary can attach. With [`Memory::NoHuge`], which DPDK does
+    /// not combine with `--in-memory`, this passes the equivalent `--no-shconf`.
     pub fn in_memory(mut self, yes: bool) -> Self {
         self.in_memory = yes;
         self
@@ -284,7 +286,14 @@ impl EalBuilder {
             push("--socket-mem", Some(list.join(",")));
         }
         if self.in_memory {
-            push("--in-memory", None);
+            // DPDK refuses --in-memory with --no-huge (which implies legacy memory);
+            // --no-shconf is what --in-memory means without hugepage files.
+            let flag = if self.memory == Some(Memory::NoHuge) {
+                "--no-shconf"
+            } else {
+                "--in-memory"
+            };
+            push(flag, None);
         }
         if let Some(prefix) = &self.file_prefix {
             push("--file-prefix", Some(prefix.clone()));

@@ -21,7 +21,8 @@ use crate::SocketId;
 /// for lcore in eal.lcores() {
 ///     println!("{lcore} on {} (cpu {})", lcore.socket(), lcore.cpu());
 /// }
-/// assert_eq!(dpdk::LcoreId::current(), None); // a doctest's thread is no EAL thread
+/// // The thread that ran rte_eal_init is the main lcore.
+/// assert_eq!(dpdk::LcoreId::current(), Some(eal.main_lcore()));
 /// ```
 #[repr(transparent)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
