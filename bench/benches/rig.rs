@@ -15,9 +15,11 @@ extern "C" {
 }
 
 fn main() {
-    // Test runners (`cargo test --all-targets`, nextest's `--list`) may call this binary:
-    // it holds no tests, and timing has no place in a test run.
-    if std::env::args().any(|a| a == "--list" || a == "--test") {
+    // Test runners (`cargo test --all-targets`, nextest's `--list`) run this binary too:
+    // it holds no tests, and timing has no place in a test run. `cargo bench` passes
+    // `--bench`.
+    if !std::env::args().any(|a| a == "--bench") {
+        eprintln!("rig: benchmarks run under `cargo bench -p dpdk-bench` only");
         return;
     }
     let builder = EalBuilder::new()

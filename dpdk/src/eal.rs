@@ -3,8 +3,8 @@
 
 use std::ffi::{c_char, CString};
 use std::fmt;
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 use crate::error::{Call, Error, Result};
 use crate::ffi;
@@ -351,10 +351,10 @@ impl EalBuilder {
         let args = self.args();
         match init(&args, !self.keep_dpdk_log_stream) {
             Ok(()) => {
+                let _ = ARGS.set(args);
+                LIVE.store(1, Ordering::Release);
                 STATE.store(RUNNING, Ordering::Release);
-                Ok(Eal {
-                    inner: Arc::new(EalInner { args }),
-                })
+                Ok(Eal { _counted: () })
             }
             Err(e) => {
                 // A failed rte_eal_init leaves parsed options and half-built state behind
@@ -430,28 +430,25 @@ fn load_mempool_driver() {
     }
 }
 
-struct EalInner {
-    args: Vec<String>,
-}
+/// Handles and objects that keep the EAL alive. The last one to go cleans it up; a new
+/// one can only join while the count is above zero (like `Weak::upgrade`), so no object
+/// can be made during or after cleanup.
+static LIVE: AtomicUsize = AtomicUsize::new(0);
 
-impl Drop for EalInner {
-    fn drop(&mut self) {
-        if let Err(e) = cleanup() {
-            log::error!("{e}");
-        }
-    }
-}
+/// The arguments the EAL was initialised with.
+static ARGS: OnceLock<Vec<String>> = OnceLock::new();
 
 fn cleanup() -> Result<()> {
     STATE.store(CLEANED_UP, Ordering::Release);
-    // SAFETY: the last handle is gone, so no object of this crate uses DPDK any more
-    // (each one holds an Eal), and STATE now refuses new ones.
+    // SAFETY: the live count reached zero, so no handle or object of this crate uses
+    // DPDK any more, and none can be made again.
     let rc = unsafe { ffi::rte_eal_cleanup() };
     crate::error::check_rc(rc, || Call::new("rte_eal_cleanup", "")).map(drop)
 }
 
-/// The running EAL. Cheap to clone; every DPDK object of this crate holds one, so
-/// `rte_eal_cleanup` runs only when the last handle and the last object are gone.
+/// The running EAL, as a counted reference: every DPDK object of this crate holds one
+/// (it is zero-sized), so `rte_eal_cleanup` runs only when the last handle and the last
+/// object are gone.
 ///
 /// ```
 /// use dpdk::{EalBuilder, Memory};
@@ -466,9 +463,8 @@ fn cleanup() -> Result<()> {
 /// eal.close()?; // or just drop it
 /// # Ok::<(), dpdk::Error>(())
 /// ```
-#[derive(Clone)]
 pub struct Eal {
-    inner: Arc<EalInner>,
+    _counted: (),
 }
 
 impl Eal {
@@ -477,9 +473,30 @@ impl Eal {
         EalBuilder::new()
     }
 
+    /// A new reference to the running EAL, for objects that must keep it alive.
+    ///
+    /// # Errors
+    /// [`Error::EalNotRunning`] if the EAL is not initialised or already cleaned up.
+    pub fn current() -> Result<Eal> {
+        let mut live = LIVE.load(Ordering::Acquire);
+        loop {
+            if live == 0 {
+                let state = state_name(STATE.load(Ordering::Acquire));
+                return Err(Error::EalNotRunning {
+                    call: Call::new("Eal::current", ""),
+                    state,
+                });
+            }
+            match LIVE.compare_exchange_weak(live, live + 1, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return Ok(Eal { _counted: () }),
+                Err(now) => live = now,
+            }
+        }
+    }
+
     /// The arguments the EAL was initialised with.
     pub fn args(&self) -> &[String] {
-        &self.inner.args
+        ARGS.get().map_or(&[], Vec::as_slice)
     }
 
     /// Whether the EAL runs on hugepages (`rte_eal_has_hugepages`).
@@ -530,23 +547,38 @@ impl Eal {
     /// handle is dropped; the last one to go cleans up); the error DPDK reports otherwise.
     #[doc(alias = "rte_eal_cleanup")]
     pub fn close(self) -> Result<()> {
-        match Arc::try_unwrap(self.inner) {
-            Ok(inner) => {
-                std::mem::forget(inner);
-                cleanup()
+        let this = std::mem::ManuallyDrop::new(self);
+        match LIVE.compare_exchange(1, 0, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => cleanup(),
+            Err(live) => {
+                drop(std::mem::ManuallyDrop::into_inner(this));
+                Err(Error::EalInUse { handles: live - 1 })
             }
-            Err(inner) => Err(Error::EalInUse {
-                handles: Arc::strong_count(&inner) - 1,
-            }),
+        }
+    }
+}
+
+impl Clone for Eal {
+    fn clone(&self) -> Self {
+        // The count is above zero while `self` exists, so a plain increment is enough.
+        LIVE.fetch_add(1, Ordering::Relaxed);
+        Eal { _counted: () }
+    }
+}
+
+impl Drop for Eal {
+    fn drop(&mut self) {
+        if LIVE.fetch_sub(1, Ordering::AcqRel) == 1 {
+            if let Err(e) = cleanup() {
+                log::error!("{e}");
+            }
         }
     }
 }
 
 impl fmt::Debug for Eal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Eal")
-            .field("args", &self.inner.args)
-            .finish()
+        f.debug_struct("Eal").field("args", &self.args()).finish()
     }
 }
 

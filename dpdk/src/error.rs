@@ -337,7 +337,6 @@ pub(crate) fn check_rc(rc: i32, call: impl FnOnce() -> Call) -> Result<i32> {
 }
 
 /// Checks a name for a DPDK object against DPDK's limit (`max` bytes excluding the NUL).
-#[allow(dead_code)] // for the named objects (memzones, rings, pools) that build on this
 pub(crate) fn check_name(
     name: &str,
     max: usize,

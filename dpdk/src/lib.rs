@@ -25,10 +25,14 @@ pub mod eal;
 pub mod error;
 pub mod lcore;
 pub mod log;
+pub mod malloc;
+pub mod memzone;
 pub mod numa;
 pub mod socket;
 
 pub use eal::{doc_eal, Eal, EalBuilder, IovaMode, Memory, ProcessType};
 pub use error::{Call, Error, Result};
 pub use lcore::{LcoreId, LcoreJoinHandle, LcoreScope, ScopedJoinHandle, ThreadRegistration};
+pub use malloc::SocketBox;
+pub use memzone::{Memzone, MemzoneOptions, MemzoneRef, PageSize};
 pub use socket::SocketId;

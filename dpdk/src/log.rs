@@ -172,23 +172,28 @@ fn type_name(logtype: c_int) -> String {
 
 /// Parses `rte_log_dump`'s `id N: name, level is X` lines.
 fn read_type_names() -> HashMap<c_int, String> {
+    // SAFETY: rte_log_dump writes into the stream it is given.
+    parse_type_names(&capture_stream(|f| unsafe { ffi::rte_log_dump(f) }))
+}
+
+/// What a DPDK dump function writes to a `FILE*`, as text.
+pub(crate) fn capture_stream(write: impl FnOnce(*mut ffi::FILE)) -> String {
     let mut buf: *mut c_char = std::ptr::null_mut();
     let mut len: usize = 0;
-    // SAFETY: open_memstream writes the buffer pointer and length when the stream is
-    // flushed or closed; the buffer is ours to free afterwards.
-    let text = unsafe {
+    // SAFETY: open_memstream sets `buf` and `len` when the stream is closed; the buffer
+    // is then ours to free. `write` gets a valid stream until we close it.
+    unsafe {
         let stream = libc::open_memstream(&mut buf, &mut len);
         if stream.is_null() {
-            return HashMap::new();
+            return String::new();
         }
-        ffi::rte_log_dump(stream.cast());
+        write(stream.cast());
         libc::fclose(stream);
         let text =
             String::from_utf8_lossy(std::slice::from_raw_parts(buf.cast::<u8>(), len)).into_owned();
         libc::free(buf.cast());
         text
-    };
-    parse_type_names(&text)
+    }
 }
 
 fn parse_type_names(text: &str) -> HashMap<c_int, String> {
