@@ -237,7 +237,15 @@ impl Eal {
         }
         // SAFETY: the EAL is running; registers the calling thread only.
         let rc = unsafe { ffi::rte_thread_register() };
-        check_rc(rc, || Call::new("rte_thread_register", ""))?;
+        check_rc(rc, || Call::new("rte_thread_register", "")).map_err(|e| match e {
+            Error::InvalidArgument { call, message } => Error::InvalidArgument {
+                call,
+                message: format!(
+                    "{message}: DPDK registers no non-EAL thread while multi-process is in use"
+                ),
+            },
+            other => other,
+        })?;
         let lcore = LcoreId::current()
             .ok_or_else(|| Error::from_errno(Call::new("rte_thread_register", ""), libc::ENOMEM))?;
         Ok(ThreadRegistration {
