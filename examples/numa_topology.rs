@@ -36,11 +36,7 @@ fn main() -> ExitCode {
 fn run() -> io::Result<()> {
     let topology = Topology::read()?;
     log::debug!("{topology:?}");
-    println!(
-        "NUMA topology: {} node(s), {} CPU(s)",
-        topology.nodes.len(),
-        topology.cpu_count()
-    );
+    println!("NUMA topology: {} node(s), {} CPU(s)", topology.nodes.len(), topology.cpu_count());
     print!("{topology}");
     println!();
 
@@ -100,10 +96,7 @@ fn network_devices(dir: &Path) -> io::Result<Vec<NetworkDevice>> {
         }
         let driver = fs::read_link(path.join("driver"))
             .ok()
-            .and_then(|link| {
-                link.file_name()
-                    .map(|name| name.to_string_lossy().into_owned())
-            })
+            .and_then(|link| link.file_name().map(|name| name.to_string_lossy().into_owned()))
             .unwrap_or_else(|| "none".to_string());
         devices.push(NetworkDevice {
             address: entry.file_name().to_string_lossy().into_owned(),

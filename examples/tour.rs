@@ -20,11 +20,7 @@ fn main() -> ExitCode {
 }
 
 fn tour() -> dpdk::Result<()> {
-    let builder = EalBuilder::new()
-        .program("tour")
-        .lcores([0, 1])
-        .in_memory(true)
-        .no_pci(true);
+    let builder = EalBuilder::new().program("tour").lcores([0, 1]).in_memory(true).no_pci(true);
     let builder = builder.env_overrides()?;
     let builder = match builder.memory_mode() {
         Memory::NoHuge => builder.memory_mb(128),
@@ -45,16 +41,8 @@ fn tour() -> dpdk::Result<()> {
     println!("sockets DPDK found: {:?}", eal.sockets());
     println!("lcores:");
     for lcore in eal.lcores() {
-        let role = if lcore == eal.main_lcore() {
-            "main"
-        } else {
-            "worker"
-        };
-        println!(
-            "  {lcore:<8} {role:<6} cpu {:<3} {}",
-            lcore.cpu(),
-            lcore.socket()
-        );
+        let role = if lcore == eal.main_lcore() { "main" } else { "worker" };
+        println!("  {lcore:<8} {role:<6} cpu {:<3} {}", lcore.cpu(), lcore.socket());
     }
     println!(
         "this thread: {:?} on {} (the main lcore is the thread that ran rte_eal_init)",
@@ -80,16 +68,11 @@ fn tour() -> dpdk::Result<()> {
     println!("scoped sum of 1..=1e6 over two lcores: {total}");
 
     // A panic on a worker is caught there and handed to the joiner.
-    let job = eal.launch(eal.workers()[0], || -> () {
-        panic!("a worker panicked on purpose")
-    })?;
+    let job = eal.launch(eal.workers()[0], || -> () { panic!("a worker panicked on purpose") })?;
     match job.join() {
         Ok(()) => println!("unexpected: the panicking job returned"),
         Err(payload) => {
-            println!(
-                "worker panic reported to joiner: {:?}",
-                dpdk::lcore::panic_message(&*payload)
-            )
+            println!("worker panic reported to joiner: {:?}", dpdk::lcore::panic_message(&*payload))
         }
     }
 
@@ -97,11 +80,7 @@ fn tour() -> dpdk::Result<()> {
     let eal2 = eal.clone();
     std::thread::spawn(move || -> dpdk::Result<()> {
         let reg = eal2.register_thread()?;
-        println!(
-            "a registered non-EAL thread got {} ({})",
-            reg.lcore(),
-            SocketId::current()
-        );
+        println!("a registered non-EAL thread got {} ({})", reg.lcore(), SocketId::current());
         Ok(())
     })
     .join()

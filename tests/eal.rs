@@ -13,12 +13,7 @@ use dpdk_tests::{
 #[test]
 fn eal_runs_in_the_requested_memory_mode() {
     let eal = eal();
-    assert_eq!(
-        eal.has_hugepages(),
-        memory_mode() == Memory::Hugepages,
-        "{:?}",
-        eal.args()
-    );
+    assert_eq!(eal.has_hugepages(), memory_mode() == Memory::Hugepages, "{:?}", eal.args());
     assert!(eal.tsc_hz() > 100_000_000, "TSC at {} Hz", eal.tsc_hz());
 }
 
@@ -37,17 +32,10 @@ fn lcores_are_listed_with_their_sockets() {
     let ids: Vec<u32> = eal.lcores().iter().map(|l| l.id()).collect();
     assert_eq!(ids, [0, 1]);
     assert_eq!(eal.main_lcore().id(), 0);
-    assert_eq!(
-        eal.workers().iter().map(|l| l.id()).collect::<Vec<_>>(),
-        [1]
-    );
+    assert_eq!(eal.workers().iter().map(|l| l.id()).collect::<Vec<_>>(), [1]);
     let sockets = eal.sockets();
     for lcore in eal.lcores() {
-        assert!(
-            sockets.contains(&lcore.socket()),
-            "{lcore} on {}",
-            lcore.socket()
-        );
+        assert!(sockets.contains(&lcore.socket()), "{lcore} on {}", lcore.socket());
         assert_eq!(lcore.cpu(), lcore.id() as i32);
     }
 }
@@ -56,17 +44,10 @@ fn lcores_are_listed_with_their_sockets() {
 fn dpdk_sockets_agree_with_the_numa_topology() {
     let eal = eal();
     let topology = Topology::read().expect("read /sys");
-    let with_cpus: Vec<u32> = topology
-        .nodes
-        .iter()
-        .filter(|n| !n.cpus.is_empty())
-        .map(|n| n.id)
-        .collect();
+    let with_cpus: Vec<u32> =
+        topology.nodes.iter().filter(|n| !n.cpus.is_empty()).map(|n| n.id).collect();
     let dpdk: Vec<u32> = eal.sockets().iter().map(|s| s.id().unwrap()).collect();
-    assert_eq!(
-        dpdk, with_cpus,
-        "DPDK's sockets vs /sys/devices/system/node"
-    );
+    assert_eq!(dpdk, with_cpus, "DPDK's sockets vs /sys/devices/system/node");
     for lcore in eal.lcores() {
         let node = topology.node_of_cpu(lcore.cpu() as u32);
         assert_eq!(lcore.socket().id(), node, "{lcore} (cpu {})", lcore.cpu());
@@ -79,10 +60,7 @@ fn unknown_sockets_and_lcores_are_clear_errors() {
     let sockets = eal.sockets();
     if sockets.len() <= 7 {
         let err = SocketId::new(7).unwrap_err();
-        assert!(
-            matches!(err, Error::UnknownSocket { socket: 7, .. }),
-            "{err:?}"
-        );
+        assert!(matches!(err, Error::UnknownSocket { socket: 7, .. }), "{err:?}");
         let text = err.to_string();
         assert!(text.contains("socket 7 does not exist"), "{text}");
     }
@@ -90,14 +68,8 @@ fn unknown_sockets_and_lcores_are_clear_errors() {
     assert_eq!(SocketId::new(first).unwrap(), sockets[0]);
 
     let err = LcoreId::new(99).unwrap_err();
-    assert!(
-        matches!(err, Error::UnknownLcore { lcore: 99, .. }),
-        "{err:?}"
-    );
-    assert!(
-        err.to_string().contains("lcore 99 is not an enabled lcore"),
-        "{err}"
-    );
+    assert!(matches!(err, Error::UnknownLcore { lcore: 99, .. }), "{err:?}");
+    assert!(err.to_string().contains("lcore 99 is not an enabled lcore"), "{err}");
     let err = LcoreId::new(100_000).unwrap_err();
     assert!(matches!(err, Error::UnknownLcore { .. }), "{err:?}");
 
@@ -112,9 +84,7 @@ fn socket_of_threads() {
     assert_eq!(LcoreId::current(), None);
     assert_eq!(SocketId::current(), SocketId::ANY);
     let worker = eal.workers()[0];
-    let seen = eal
-        .launch(worker, || (LcoreId::current(), SocketId::current()))
-        .unwrap();
+    let seen = eal.launch(worker, || (LcoreId::current(), SocketId::current())).unwrap();
     assert_eq!(seen.join().unwrap(), (Some(worker), worker.socket()));
 }
 
@@ -129,14 +99,9 @@ fn a_panicking_lcore_closure_is_reported_and_the_process_goes_on() {
     let eal = eal();
     let _turn = worker_turn();
     let worker = eal.workers()[0];
-    let job = eal
-        .launch(worker, || -> u32 { panic!("deliberate panic on a worker") })
-        .unwrap();
+    let job = eal.launch(worker, || -> u32 { panic!("deliberate panic on a worker") }).unwrap();
     let payload = job.join().unwrap_err();
-    assert_eq!(
-        dpdk::lcore::panic_message(&*payload),
-        "deliberate panic on a worker"
-    );
+    assert_eq!(dpdk::lcore::panic_message(&*payload), "deliberate panic on a worker");
     // The worker lcore is still usable.
     let job = eal.launch(worker, || 6 * 7).unwrap();
     assert_eq!(job.join().unwrap(), 42);
@@ -163,10 +128,7 @@ fn a_busy_worker_refuses_a_second_job() {
     release.store(true, Ordering::Release);
     assert_eq!(job.join().unwrap(), "done");
     // Dropping a handle waits for its job, after which the lcore takes new work.
-    drop(
-        eal.launch(worker, || std::thread::sleep(Duration::from_millis(20)))
-            .unwrap(),
-    );
+    drop(eal.launch(worker, || std::thread::sleep(Duration::from_millis(20))).unwrap());
     eal.launch(worker, || ()).unwrap().join().unwrap();
 }
 
@@ -209,10 +171,7 @@ fn an_unjoined_panic_in_a_scope_is_raised_after_the_scope_waited() {
         })
     }));
     assert!(outcome.is_err(), "the scope re-raises the unjoined panic");
-    assert!(
-        finished.load(Ordering::Acquire),
-        "the scope waited for the job first"
-    );
+    assert!(finished.load(Ordering::Acquire), "the scope waited for the job first");
 }
 
 #[test]
@@ -223,15 +182,9 @@ fn non_eal_threads_register_and_unregister() {
         let reg = eal.register_thread().unwrap();
         let lcore = reg.lcore();
         assert_eq!(LcoreId::current(), Some(lcore));
-        assert!(
-            lcore.id() >= 2,
-            "a registered thread gets a free lcore id, got {lcore}"
-        );
+        assert!(lcore.id() >= 2, "a registered thread gets a free lcore id, got {lcore}");
         let err = eal.register_thread().unwrap_err();
-        assert!(
-            matches!(err, Error::ThreadAlreadyRegistered { .. }),
-            "{err:?}"
-        );
+        assert!(matches!(err, Error::ThreadAlreadyRegistered { .. }), "{err:?}");
         drop(reg);
         assert_eq!(LcoreId::current(), None);
     })
@@ -282,11 +235,7 @@ fn the_default_mempool_driver_is_present() {
             SocketId::ANY.as_raw(),
             0,
         );
-        assert!(
-            !mp.is_null(),
-            "rte_mempool_create: {}",
-            dpdk::ffi::rte_errno()
-        );
+        assert!(!mp.is_null(), "rte_mempool_create: {}", dpdk::ffi::rte_errno());
         let ops = dpdk::ffi::rte_mempool_get_ops((*mp).ops_index);
         let ops_name = std::ffi::CStr::from_ptr((*ops).name.as_ptr());
         assert_eq!(ops_name.to_str().unwrap(), "ring_mp_mc");
@@ -306,6 +255,42 @@ fn lifecycle_in_a_fresh_process() {
     assert_child_passed(&run_child("child_lifecycle", &[]));
 }
 
+/// A fresh process: objects keep the EAL alive after the last handle is gone, and the
+/// last object to go cleans it up.
+#[test]
+fn objects_keep_the_eal_alive() {
+    assert_child_passed(&run_child("child_objects_keep_the_eal_alive", &[]));
+}
+
+#[test]
+#[ignore = "runs in a child process of objects_keep_the_eal_alive"]
+fn child_objects_keep_the_eal_alive() {
+    require_child();
+    let eal = dpdk_tests::builder().build().expect("rte_eal_init");
+    let socket = eal.sockets()[0];
+    let boxes: Vec<_> = (0..100).map(|i| dpdk::SocketBox::new(i, socket)).collect();
+    let worker_box = eal
+        .launch(eal.workers()[0], move || dpdk::SocketBox::new(7u64, SocketId::current()))
+        .unwrap()
+        .join()
+        .unwrap();
+    match eal.close() {
+        Err(Error::EalInUse { references }) => assert_eq!(references, 101),
+        other => panic!("close with objects alive gave {other:?}"),
+    }
+    // No handle is left, but the objects still work: the EAL is up.
+    assert_eq!(boxes.iter().map(|b| **b).sum::<i32>(), 4950);
+    assert_eq!(*worker_box, 7);
+    assert!(dpdk::Eal::current().is_ok());
+    drop(boxes);
+    assert!(dpdk::Eal::current().is_ok(), "one object is left");
+    drop(worker_box);
+    match dpdk::Eal::current() {
+        Err(Error::EalNotRunning { state, .. }) => assert!(state.contains("cleaned up"), "{state}"),
+        other => panic!("after the last object: {other:?}"),
+    }
+}
+
 /// A fresh process: a malformed EAL argument is a clear error quoting DPDK, and the
 /// process gets no second attempt (DPDK keeps state from the failed one).
 #[test]
@@ -317,29 +302,17 @@ fn a_malformed_argument_is_a_clear_error() {
 #[ignore = "runs in a child process of a_malformed_argument_is_a_clear_error"]
 fn child_malformed_argument() {
     require_child();
-    let err = dpdk_tests::builder()
-        .arg("--no-such-eal-option")
-        .build()
-        .unwrap_err();
+    let err = dpdk_tests::builder().arg("--no-such-eal-option").build().unwrap_err();
     match &err {
-        Error::EalInit {
-            errno, args, log, ..
-        } => {
+        Error::EalInit { errno, args, log, .. } => {
             assert_eq!(*errno, 22, "EINVAL");
             assert!(args.contains(&"--no-such-eal-option".to_owned()));
-            assert!(
-                log.iter()
-                    .any(|l| l.contains("Invalid 'command line' arguments")),
-                "{log:?}"
-            );
+            assert!(log.iter().any(|l| l.contains("Invalid 'command line' arguments")), "{log:?}");
         }
         other => panic!("malformed argument gave {other:?}"),
     }
     let text = err.to_string();
-    assert!(
-        text.contains("--no-such-eal-option") && text.contains("Invalid argument"),
-        "{text}"
-    );
+    assert!(text.contains("--no-such-eal-option") && text.contains("Invalid argument"), "{text}");
     match dpdk_tests::builder().build() {
         Err(Error::EalAlreadyInitialized { state }) => assert!(state.contains("failed"), "{state}"),
         other => panic!("a second attempt gave {other:?}"),
@@ -353,7 +326,7 @@ fn child_lifecycle() {
     let eal = dpdk_tests::builder().build().expect("rte_eal_init");
     let other = eal.clone();
     match eal.close() {
-        Err(Error::EalInUse { handles: 1 }) => {}
+        Err(Error::EalInUse { references: 1 }) => {}
         other => panic!("close with a clone alive gave {other:?}"),
     }
     other.close().expect("rte_eal_cleanup");

@@ -26,14 +26,8 @@ fn leaves_heap_as_it_was(work: impl FnOnce()) {
     let before = HeapStats::of(socket()).unwrap();
     work();
     let after = HeapStats::of(socket()).unwrap();
-    assert_eq!(
-        after.alloc_count, before.alloc_count,
-        "allocations left behind"
-    );
-    assert_eq!(
-        after.allocated_bytes, before.allocated_bytes,
-        "bytes left behind"
-    );
+    assert_eq!(after.alloc_count, before.alloc_count, "allocations left behind");
+    assert_eq!(after.allocated_bytes, before.allocated_bytes, "bytes left behind");
 }
 
 #[test]
@@ -71,16 +65,8 @@ fn alignment_follows_the_cache_line_the_type_and_the_request() {
     assert_eq!(slice.as_ptr() as *const u8 as usize % 8192, 0);
     // A bad alignment is an error that hands the value back.
     let err = SocketBox::try_new_aligned(String::from("kept"), socket(), 48).unwrap_err();
-    assert!(
-        matches!(err.error, Error::InvalidArgument { .. }),
-        "{:?}",
-        err.error
-    );
-    assert!(
-        err.error.to_string().contains("48 is not a power of two"),
-        "{}",
-        err.error
-    );
+    assert!(matches!(err.error, Error::InvalidArgument { .. }), "{:?}", err.error);
+    assert!(err.error.to_string().contains("48 is not a power of two"), "{}", err.error);
     assert_eq!(err.value, "kept");
 }
 
@@ -151,20 +137,10 @@ fn values_are_dropped_once_and_a_panicking_constructor_loses_nothing() {
         drop(inner);
         assert_eq!(DROPS.load(Ordering::Relaxed), 12);
         let outcome = std::panic::catch_unwind(|| {
-            SocketBox::from_fn(10, socket(), |i| {
-                if i == 6 {
-                    panic!("at 6")
-                } else {
-                    Counted(0)
-                }
-            })
+            SocketBox::from_fn(10, socket(), |i| if i == 6 { panic!("at 6") } else { Counted(0) })
         });
         assert!(outcome.is_err());
-        assert_eq!(
-            DROPS.load(Ordering::Relaxed),
-            18,
-            "the six made before the panic"
-        );
+        assert_eq!(DROPS.load(Ordering::Relaxed), 18, "the six made before the panic");
     });
 }
 
@@ -239,10 +215,7 @@ fn heap_statistics_see_allocations_and_the_dump_reaches_the_log() {
 }
 
 fn zone_info(name: &str) -> Option<MemzoneInfo> {
-    Memzone::walk()
-        .unwrap()
-        .into_iter()
-        .find(|z| z.name == name)
+    Memzone::walk().unwrap().into_iter().find(|z| z.name == name)
 }
 
 #[test]
@@ -300,18 +273,11 @@ fn memzone_page_sizes_and_boundaries() {
     }
     let one_gb = MemzoneOptions::new().page_size(PageSize::Huge1G);
     let err = Memzone::reserve(&unique_name("mz1g"), 4096, socket(), one_gb).unwrap_err();
-    assert!(
-        matches!(err, Error::NoMemory { .. }),
-        "no 1 GiB pages here: {err:?}"
-    );
+    assert!(matches!(err, Error::NoMemory { .. }), "no 1 GiB pages here: {err:?}");
     let bounded = MemzoneOptions::new().boundary(8192);
     let zone = Memzone::reserve(&unique_name("mzb"), 8000, socket(), bounded).unwrap();
     let start = zone.as_ptr() as usize;
-    assert_eq!(
-        start / 8192,
-        (start + 7999) / 8192,
-        "crosses an 8 KiB boundary"
-    );
+    assert_eq!(start / 8192, (start + 7999) / 8192, "crosses an 8 KiB boundary");
 }
 
 #[test]
@@ -326,17 +292,7 @@ fn bad_memzone_requests_are_clear_errors_that_lose_nothing() {
         assert!(matches!(e, Error::InvalidName { .. }), "{e:?}");
         let long = "z".repeat(32);
         let e = Memzone::reserve(&long, 64, s, opts).unwrap_err();
-        assert!(
-            matches!(
-                e,
-                Error::NameTooLong {
-                    len: 32,
-                    max: 31,
-                    ..
-                }
-            ),
-            "{e:?}"
-        );
+        assert!(matches!(e, Error::NameTooLong { len: 32, max: 31, .. }), "{e:?}");
         let name = unique_name("dup");
         let zone = Memzone::reserve(&name, 64, s, opts).unwrap();
         let e = Memzone::reserve(&name, 64, s, opts).unwrap_err();
@@ -345,11 +301,7 @@ fn bad_memzone_requests_are_clear_errors_that_lose_nothing() {
         let e = Memzone::reserve(&unique_name("zero"), 0, s, opts).unwrap_err();
         assert!(matches!(e, Error::InvalidArgument { .. }), "{e:?}");
         let e = Memzone::reserve(&unique_name("al"), 64, s, opts.align(100)).unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("alignment 100 is not a power of two"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("alignment 100 is not a power of two"), "{e}");
         let e = Memzone::reserve(&unique_name("bd"), 64, s, opts.boundary(32)).unwrap_err();
         assert!(matches!(e, Error::InvalidArgument { .. }), "{e:?}");
         let e = Memzone::reserve(&unique_name("big"), 64 << 30, s, opts).unwrap_err();
@@ -360,8 +312,5 @@ fn bad_memzone_requests_are_clear_errors_that_lose_nothing() {
         drop(zone);
     });
     let e = SocketId::new(7).unwrap_err();
-    assert!(
-        matches!(e, Error::UnknownSocket { .. }),
-        "a socket DPDK does not have: {e:?}"
-    );
+    assert!(matches!(e, Error::UnknownSocket { .. }), "a socket DPDK does not have: {e:?}");
 }

@@ -65,11 +65,7 @@ fn primary_and_secondary_share_memory() {
 fn remove_runtime_files(prefix: &str) {
     if let Ok(entries) = std::fs::read_dir("/dev/hugepages") {
         for entry in entries.flatten() {
-            if entry
-                .file_name()
-                .to_string_lossy()
-                .starts_with(&format!("{prefix}map_"))
-            {
+            if entry.file_name().to_string_lossy().starts_with(&format!("{prefix}map_")) {
                 let _ = std::fs::remove_file(entry.path());
             }
         }
@@ -82,9 +78,7 @@ fn remove_runtime_files(prefix: &str) {
 fn child_primary() {
     require_child();
     let prefix = std::env::var(PREFIX_ENV).expect("the parent names the file prefix");
-    let eal = mp_builder(&prefix, ProcessType::Primary, 0)
-        .build()
-        .expect("primary EAL");
+    let eal = mp_builder(&prefix, ProcessType::Primary, 0).build().expect("primary EAL");
     assert_eq!(eal.process_type(), ProcessType::Primary);
     let socket = SocketId::current();
 
@@ -94,27 +88,17 @@ fn child_primary() {
     let squares = SocketBox::from_fn(1000, socket, |i| (i * i) as u64);
     let words = zone.atomic_u64();
     words[PRIMARY_LEN].store(squares.len() as u64, Ordering::Relaxed);
-    words[PRIMARY_PTR].store(
-        SocketBox::into_raw(squares) as *mut u64 as u64,
-        Ordering::Relaxed,
-    );
+    words[PRIMARY_PTR].store(SocketBox::into_raw(squares) as *mut u64 as u64, Ordering::Relaxed);
     words[STATE].store(1, Ordering::Release);
     let before = HeapStats::of(socket).unwrap();
 
     assert_child_passed(&run_child("child_secondary", &[(PREFIX_ENV, &prefix)]));
 
     let words = zone.atomic_u64();
-    assert_eq!(
-        words[STATE].load(Ordering::Acquire),
-        2,
-        "the secondary finished"
-    );
+    assert_eq!(words[STATE].load(Ordering::Acquire), 2, "the secondary finished");
     let after = HeapStats::of(socket).unwrap();
     // The secondary freed the primary's block and left one of its own.
-    assert_eq!(
-        after.alloc_count, before.alloc_count,
-        "one freed, one allocated"
-    );
+    assert_eq!(after.alloc_count, before.alloc_count, "one freed, one allocated");
     let errno = words[SECONDARY_ERRNO].load(Ordering::Relaxed) as i32;
     assert_eq!(errno, 22, "rte_thread_register in the secondary: EINVAL");
     let reply = &zone.as_slice()[REPLY_AT..REPLY_AT + REPLY.len()];
@@ -130,10 +114,7 @@ fn child_primary() {
     let note = unsafe { SocketBox::from_raw(raw) };
     assert_eq!(&*note, SECONDARY_NOTE);
     drop(note);
-    assert_eq!(
-        HeapStats::of(socket).unwrap().alloc_count,
-        before.alloc_count - 1
-    );
+    assert_eq!(HeapStats::of(socket).unwrap().alloc_count, before.alloc_count - 1);
 
     drop(zone);
     eal.close().expect("primary cleanup");
@@ -144,18 +125,12 @@ fn child_primary() {
 fn child_secondary() {
     require_child();
     let prefix = std::env::var(PREFIX_ENV).expect("the primary names the file prefix");
-    let eal: Eal = mp_builder(&prefix, ProcessType::Secondary, 1)
-        .build()
-        .expect("secondary EAL");
+    let eal: Eal = mp_builder(&prefix, ProcessType::Secondary, 1).build().expect("secondary EAL");
     assert_eq!(eal.process_type(), ProcessType::Secondary);
 
     let zone = Memzone::lookup(&zone_name(&prefix)).expect("the primary's zone");
     let words = zone.atomic_u64();
-    assert_eq!(
-        words[STATE].load(Ordering::Acquire),
-        1,
-        "the primary is ready"
-    );
+    assert_eq!(words[STATE].load(Ordering::Acquire), 1, "the primary is ready");
     let bytes = zone.atomic_u8();
     let greeting: Vec<u8> = bytes[TEXT_AT..TEXT_AT + GREETING.len()]
         .iter()
@@ -164,26 +139,18 @@ fn child_secondary() {
     assert_eq!(greeting, GREETING);
 
     // Same virtual address in both processes: the primary's box is readable and freeable here.
-    let (p, len) = (
-        words[PRIMARY_PTR].load(Ordering::Relaxed),
-        words[PRIMARY_LEN].load(Ordering::Relaxed),
-    );
+    let (p, len) =
+        (words[PRIMARY_PTR].load(Ordering::Relaxed), words[PRIMARY_LEN].load(Ordering::Relaxed));
     let raw = ptr::slice_from_raw_parts_mut(p as *mut u64, len as usize);
     // SAFETY: the primary gave up this SocketBox<[u64]> with into_raw, for us to take once.
     let squares = unsafe { SocketBox::from_raw(raw) };
     assert_eq!(squares.len(), 1000);
-    assert!(squares
-        .iter()
-        .enumerate()
-        .all(|(i, &v)| v == (i * i) as u64));
+    assert!(squares.iter().enumerate().all(|(i, &v)| v == (i * i) as u64));
     drop(squares);
 
     let note = SocketBox::from_slice(SECONDARY_NOTE, SocketId::current());
     words[SECONDARY_LEN].store(note.len() as u64, Ordering::Relaxed);
-    words[SECONDARY_PTR].store(
-        SocketBox::into_raw(note) as *mut u8 as u64,
-        Ordering::Relaxed,
-    );
+    words[SECONDARY_PTR].store(SocketBox::into_raw(note) as *mut u8 as u64, Ordering::Relaxed);
 
     // A call DPDK refuses in a multi-process application.
     let errno = probe_refused_call(&eal);
@@ -202,15 +169,9 @@ fn child_secondary() {
 /// `rte_strerror` knows the value), but registering a non-EAL thread is refused once
 /// multi-process is in use; the error must be typed and say what DPDK said.
 fn probe_refused_call(eal: &Eal) -> i32 {
-    let err = std::thread::scope(|s| {
-        s.spawn(|| eal.register_thread().unwrap_err())
-            .join()
-            .unwrap()
-    });
+    let err =
+        std::thread::scope(|s| s.spawn(|| eal.register_thread().unwrap_err()).join().unwrap());
     assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
-    assert!(
-        err.to_string().starts_with("rte_thread_register(): "),
-        "{err}"
-    );
+    assert!(err.to_string().starts_with("rte_thread_register(): "), "{err}");
     err.errno().unwrap()
 }

@@ -57,22 +57,15 @@ fn lscpu_nodes() -> BTreeMap<u32, u32> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let (cpu, node) = line
-            .split_once(',')
-            .unwrap_or_else(|| panic!("unexpected lscpu line {line:?}"));
-        let cpu: u32 = cpu
-            .parse()
-            .unwrap_or_else(|_| panic!("bad CPU in lscpu line {line:?}"));
+        let (cpu, node) =
+            line.split_once(',').unwrap_or_else(|| panic!("unexpected lscpu line {line:?}"));
+        let cpu: u32 = cpu.parse().unwrap_or_else(|_| panic!("bad CPU in lscpu line {line:?}"));
         let node: u32 = if node.is_empty() {
             0
         } else {
-            node.parse()
-                .unwrap_or_else(|_| panic!("bad NODE in lscpu line {line:?}"))
+            node.parse().unwrap_or_else(|_| panic!("bad NODE in lscpu line {line:?}"))
         };
-        assert!(
-            nodes.insert(cpu, node).is_none(),
-            "lscpu lists CPU {cpu} twice"
-        );
+        assert!(nodes.insert(cpu, node).is_none(), "lscpu lists CPU {cpu} twice");
     }
     assert!(!nodes.is_empty(), "lscpu listed no CPU:\n{text}");
     nodes
@@ -97,11 +90,7 @@ fn cpus_and_nodes_match_lscpu() {
         "CPU set differs from lscpu's"
     );
     for (&cpu, &node) in &expected {
-        assert_eq!(
-            topology.node_of_cpu(cpu),
-            Some(node),
-            "node of CPU {cpu} differs from lscpu's"
-        );
+        assert_eq!(topology.node_of_cpu(cpu), Some(node), "node of CPU {cpu} differs from lscpu's");
     }
     assert_eq!(topology.cpu_count(), expected.len());
 }
@@ -110,23 +99,14 @@ fn cpus_and_nodes_match_lscpu() {
 fn cpu_count_matches_online_cpus_and_available_parallelism() {
     let topology = Topology::read().expect("read topology");
 
-    let online: usize = command_output(
-        "getconf",
-        &["_NPROCESSORS_ONLN"],
-        "install libc-bin to run this test",
-    )
-    .trim()
-    .parse()
-    .expect("getconf _NPROCESSORS_ONLN prints a number");
-    assert_eq!(
-        topology.cpu_count(),
-        online,
-        "cpu_count differs from getconf _NPROCESSORS_ONLN"
-    );
+    let online: usize =
+        command_output("getconf", &["_NPROCESSORS_ONLN"], "install libc-bin to run this test")
+            .trim()
+            .parse()
+            .expect("getconf _NPROCESSORS_ONLN prints a number");
+    assert_eq!(topology.cpu_count(), online, "cpu_count differs from getconf _NPROCESSORS_ONLN");
 
-    let available = thread::available_parallelism()
-        .expect("available_parallelism")
-        .get();
+    let available = thread::available_parallelism().expect("available_parallelism").get();
     assert!(
         available <= topology.cpu_count(),
         "available_parallelism {available} > cpu_count {}",
@@ -161,10 +141,7 @@ fn affinity_covers_online_cpus() -> bool {
         .expect("Cpus_allowed_list in /proc/self/status");
     let allowed: BTreeSet<u32> = parse_cpulist(allowed).unwrap().into_iter().collect();
     let online = fs::read_to_string("/sys/devices/system/cpu/online").unwrap();
-    parse_cpulist(&online)
-        .unwrap()
-        .iter()
-        .all(|cpu| allowed.contains(cpu))
+    parse_cpulist(&online).unwrap().iter().all(|cpu| allowed.contains(cpu))
 }
 
 /// A cgroup CPU quota (v2 `cpu.max` or v1 `cpu.cfs_quota_us`) on this
@@ -212,11 +189,7 @@ fn cgroup_cpu_quota() -> Option<String> {
 fn memory_total_matches_proc() {
     let topology = Topology::read().expect("read topology");
     let meminfo_total = proc_meminfo()["MemTotal"] * 1024;
-    let node_total: u64 = topology
-        .nodes
-        .iter()
-        .map(|node| node.memory_total_bytes)
-        .sum();
+    let node_total: u64 = topology.nodes.iter().map(|node| node.memory_total_bytes).sum();
     for node in &topology.nodes {
         assert!(
             node.memory_free_bytes <= node.memory_total_bytes,
@@ -276,9 +249,7 @@ fn zoneinfo_managed_bytes(page_size: u64) -> BTreeMap<u32, u64> {
             node = Some(id.parse::<u32>().expect("node number in /proc/zoneinfo"));
         } else if let Some(pages) = line.trim().strip_prefix("managed") {
             let pages: u64 = pages.trim().parse().expect("managed pages number");
-            *totals
-                .entry(node.expect("zone before Node line"))
-                .or_insert(0) += pages * page_size;
+            *totals.entry(node.expect("zone before Node line")).or_insert(0) += pages * page_size;
         }
     }
     totals
@@ -292,9 +263,7 @@ fn default_size_hugepages(topology: &Topology, page_size_bytes: u64) -> (u64, u6
         .iter()
         .flat_map(|node| &node.hugepages)
         .filter(|pool| pool.page_size_bytes == page_size_bytes)
-        .fold((0, 0), |(total, free), pool| {
-            (total + pool.total, free + pool.free)
-        })
+        .fold((0, 0), |(total, free), pool| (total + pool.total, free + pool.free))
 }
 
 #[test]

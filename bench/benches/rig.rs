@@ -37,9 +37,11 @@ fn main() {
         Memory::Hugepages => builder,
     };
     let eal = builder.build().unwrap_or_else(|e| panic!("EAL: {e}"));
-    let mut rig = Rig::from_args();
-    rig.header(eal.tsc_hz());
+    let mut rig = Rig::from_args(eal.tsc_hz());
+    let socket = SocketId::current();
     mempool_rows(&mut rig);
+    dpdk_bench::malloc::rows(&mut rig, socket);
+    dpdk_bench::tlb::rows(&mut rig, socket, eal.has_hugepages());
     println!("\n{}", rig.markdown());
 }
 

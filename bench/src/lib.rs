@@ -2,10 +2,13 @@
 //! TSC ticks, printed as rows with their ratio.
 //!
 //! Each row names a workload and gives two closures that run it `iters` times and return
-//! the ticks taken (or `None` if the workload failed). The rig alternates Rust and C runs
-//! several times and keeps the median of each, which tames the noise of shared VMs.
+//! the ticks taken (or `None` if the workload failed). The rig alternates the two sides
+//! over several rounds and keeps the median of each, which tames the noise of shared VMs.
 
 use std::fmt::Write as _;
+
+pub mod malloc;
+pub mod tlb;
 
 /// Reads the time-stamp counter.
 #[inline(always)]
@@ -17,21 +20,25 @@ pub fn rdtsc() -> u64 {
 /// A workload timed over `iters` iterations; returns ticks, or `None` on failure.
 pub type Workload<'a> = Box<dyn FnMut(u64) -> Option<u64> + 'a>;
 
-/// One measured row.
+/// One measured row: two sides of one workload (Rust and C, or two memory kinds).
 #[derive(Debug, Clone)]
 pub struct Row {
     /// The workload's name.
     pub name: String,
-    /// Median Rust ticks per operation.
-    pub rust: f64,
-    /// Median C ticks per operation.
-    pub c: f64,
+    /// What the two sides are, e.g. `("Rust", "C")`.
+    pub sides: (&'static str, &'static str),
+    /// Median cost per operation of the first side.
+    pub first: f64,
+    /// Median cost per operation of the second side.
+    pub second: f64,
+    /// The unit of both costs.
+    pub unit: &'static str,
 }
 
 impl Row {
-    /// Rust time / C time.
+    /// First side's cost / second side's cost (Rust/C).
     pub fn ratio(&self) -> f64 {
-        self.rust / self.c
+        self.first / self.second
     }
 }
 
@@ -40,21 +47,21 @@ pub struct Rig {
     filter: Vec<String>,
     rounds: usize,
     rows: Vec<Row>,
+    tsc_hz: u64,
 }
 
 impl Rig {
     /// A rig that runs the rows whose name contains any of the command-line arguments
-    /// (all rows when there are none; flags such as cargo's `--bench` are ignored).
-    pub fn from_args() -> Self {
-        let filter = std::env::args()
-            .skip(1)
-            .filter(|a| !a.starts_with("--"))
-            .collect();
-        Self {
-            filter,
-            rounds: 7,
-            rows: Vec::new(),
-        }
+    /// (all rows when there are none; flags such as cargo's `--bench` are ignored), with
+    /// `tsc_hz` to convert ticks for rows reported in nanoseconds.
+    pub fn from_args(tsc_hz: u64) -> Self {
+        let filter = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+        let rounds = 15;
+        println!(
+            "TSC {:.3} GHz; cost per operation, median of {rounds} alternating rounds",
+            tsc_hz as f64 / 1e9
+        );
+        Self { filter, rounds, rows: Vec::new(), tsc_hz }
     }
 
     /// Whether a row with this name is selected.
@@ -62,34 +69,48 @@ impl Rig {
         self.filter.is_empty() || self.filter.iter().any(|f| name.contains(f.as_str()))
     }
 
-    /// Times `rust` and `c`, each `iters` iterations of `ops_per_iter` operations,
-    /// alternating over several rounds after a warm-up, and records the medians.
+    /// Times `rust` and `c`, each `iters` iterations of `ops_per_iter` operations, and
+    /// records the medians in ticks per operation.
     pub fn row(
         &mut self,
         name: &str,
         iters: u64,
         ops_per_iter: u64,
-        mut rust: Workload<'_>,
-        mut c: Workload<'_>,
+        rust: Workload<'_>,
+        c: Workload<'_>,
+    ) {
+        self.pair(name, ("Rust", "C"), false, iters, ops_per_iter, rust, c);
+    }
+
+    /// Like [`row`](Self::row) for any two sides (e.g. hugepages and 4 KiB pages), in
+    /// nanoseconds per operation when `in_ns`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn pair(
+        &mut self,
+        name: &str,
+        sides: (&'static str, &'static str),
+        in_ns: bool,
+        iters: u64,
+        ops_per_iter: u64,
+        mut first: Workload<'_>,
+        mut second: Workload<'_>,
     ) {
         if !self.selected(name) {
             return;
         }
-        let ops = (iters * ops_per_iter) as f64;
+        let ticks_per_unit = if in_ns { self.tsc_hz as f64 / 1e9 } else { 1.0 };
+        let per_op = |ticks: u64| ticks as f64 / (iters * ops_per_iter) as f64 / ticks_per_unit;
         let fail = |side: &str| -> ! { panic!("{name}: the {side} workload failed") };
-        rust(iters / 10 + 1).unwrap_or_else(|| fail("Rust"));
-        c(iters / 10 + 1).unwrap_or_else(|| fail("C"));
-        let mut rust_ticks = Vec::with_capacity(self.rounds);
-        let mut c_ticks = Vec::with_capacity(self.rounds);
+        first(iters / 10 + 1).unwrap_or_else(|| fail(sides.0));
+        second(iters / 10 + 1).unwrap_or_else(|| fail(sides.1));
+        let mut a = Vec::with_capacity(self.rounds);
+        let mut b = Vec::with_capacity(self.rounds);
         for _ in 0..self.rounds {
-            rust_ticks.push(rust(iters).unwrap_or_else(|| fail("Rust")) as f64 / ops);
-            c_ticks.push(c(iters).unwrap_or_else(|| fail("C")) as f64 / ops);
+            a.push(per_op(first(iters).unwrap_or_else(|| fail(sides.0))));
+            b.push(per_op(second(iters).unwrap_or_else(|| fail(sides.1))));
         }
-        let row = Row {
-            name: name.to_owned(),
-            rust: median(rust_ticks),
-            c: median(c_ticks),
-        };
+        let unit = if in_ns { "ns" } else { "ticks" };
+        let row = Row { name: name.to_owned(), sides, first: median(a), second: median(b), unit };
         println!("{}", format_row(&row));
         self.rows.push(row);
     }
@@ -99,27 +120,19 @@ impl Rig {
         &self.rows
     }
 
-    /// Prints the header of the table.
-    pub fn header(&self, tsc_hz: u64) {
-        println!(
-            "TSC {:.3} GHz; ticks per operation, median of {} alternating rounds",
-            tsc_hz as f64 / 1e9,
-            self.rounds
-        );
-        println!("{:<44} {:>10} {:>10} {:>8}", "row", "Rust", "C", "Rust/C");
-    }
-
     /// A Markdown table of all rows, for BENCHMARKS.md.
     pub fn markdown(&self) -> String {
-        let mut out =
-            String::from("| row | Rust ticks/op | C ticks/op | Rust/C |\n|---|---|---|---|\n");
+        let mut out = String::from("| row | first | second | ratio |\n|---|---|---|---|\n");
         for r in &self.rows {
+            let (a, b) = r.sides;
             let _ = writeln!(
                 out,
-                "| {} | {:.1} | {:.1} | {:.2} |",
+                "| {} | {a} {:.1} {} | {b} {:.1} {} | {a}/{b} {:.2} |",
                 r.name,
-                r.rust,
-                r.c,
+                r.first,
+                r.unit,
+                r.second,
+                r.unit,
                 r.ratio()
             );
         }
@@ -128,11 +141,14 @@ impl Rig {
 }
 
 fn format_row(row: &Row) -> String {
+    let (a, b) = row.sides;
     format!(
-        "{:<44} {:>10.1} {:>10.1} {:>8.2}",
+        "{:<46} {a:>10} {:>8.1} {:<5} {b:>10} {:>8.1} {:<5} {a}/{b} {:.2}",
         row.name,
-        row.rust,
-        row.c,
+        row.first,
+        row.unit,
+        row.second,
+        row.unit,
         row.ratio()
     )
 }
@@ -149,12 +165,9 @@ mod tests {
     #[test]
     fn medians_and_ratios() {
         assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
-        let row = Row {
-            name: "x".into(),
-            rust: 10.0,
-            c: 8.0,
-        };
+        let row =
+            Row { name: "x".into(), sides: ("Rust", "C"), first: 10.0, second: 8.0, unit: "ticks" };
         assert_eq!(row.ratio(), 1.25);
-        assert!(format_row(&row).contains("1.25"));
+        assert!(format_row(&row).contains("Rust/C 1.25"), "{}", format_row(&row));
     }
 }

@@ -53,10 +53,7 @@ pub fn find_dpdk() -> Dpdk {
 fn from_explicit_dirs(include: PathBuf, lib: PathBuf) -> Dpdk {
     let header = include.join("rte_version.h");
     let text = std::fs::read_to_string(&header).unwrap_or_else(|e| {
-        fail(&format!(
-            "DPDK_INCLUDE_DIR: cannot read {}: {e}",
-            header.display()
-        ))
+        fail(&format!("DPDK_INCLUDE_DIR: cannot read {}: {e}", header.display()))
     });
     let field = |name: &str| -> u32 {
         text.lines()
@@ -66,11 +63,8 @@ fn from_explicit_dirs(include: PathBuf, lib: PathBuf) -> Dpdk {
             .unwrap_or_else(|| fail(&format!("{}: no numeric {name}", header.display())))
     };
     let version = format!("{}.{:02}", field("RTE_VER_YEAR"), field("RTE_VER_MONTH"));
-    let mut cflags = vec![
-        format!("-I{}", include.display()),
-        "-include".to_owned(),
-        "rte_config.h".to_owned(),
-    ];
+    let mut cflags =
+        vec![format!("-I{}", include.display()), "-include".to_owned(), "rte_config.h".to_owned()];
     match env::var("DPDK_CFLAGS") {
         Ok(extra) => cflags.extend(extra.split_whitespace().map(str::to_owned)),
         Err(_) => cflags.push("-march=native".to_owned()),
@@ -79,16 +73,9 @@ fn from_explicit_dirs(include: PathBuf, lib: PathBuf) -> Dpdk {
         version,
         cflags,
         lib_dirs: vec![lib],
-        libs: [
-            "rte_eal",
-            "rte_mempool",
-            "rte_ring",
-            "rte_hash",
-            "rte_rcu",
-            "rte_kvargs",
-        ]
-        .map(str::to_owned)
-        .to_vec(),
+        libs: ["rte_eal", "rte_mempool", "rte_ring", "rte_hash", "rte_rcu", "rte_kvargs"]
+            .map(str::to_owned)
+            .to_vec(),
     }
 }
 
@@ -133,22 +120,13 @@ fn from_pkg_config() -> Dpdk {
             libs.push(lib.to_owned());
         }
     }
-    Dpdk {
-        version,
-        cflags,
-        lib_dirs,
-        libs,
-    }
+    Dpdk { version, cflags, lib_dirs, libs }
 }
 
 fn parse_version(version: &str) -> Option<(u32, u32)> {
     let mut parts = version.split('.');
     let year = parts.next()?.parse().ok()?;
-    let month = parts
-        .next()?
-        .trim_end_matches(|c: char| !c.is_ascii_digit())
-        .parse()
-        .ok()?;
+    let month = parts.next()?.trim_end_matches(|c: char| !c.is_ascii_digit()).parse().ok()?;
     Some((year, month))
 }
 

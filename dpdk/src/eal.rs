@@ -1,6 +1,7 @@
 //! The Environment Abstraction Layer: one-shot initialisation, the [`Eal`] handle that
 //! keeps it alive, and its cleanup.
 
+use std::cell::Cell;
 use std::ffi::{c_char, CString};
 use std::fmt;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
@@ -34,10 +35,7 @@ fn state_name(state: u8) -> &'static str {
 pub(crate) fn ensure_running(call: impl FnOnce() -> Call) -> Result<()> {
     match STATE.load(Ordering::Acquire) {
         RUNNING => Ok(()),
-        state => Err(Error::EalNotRunning {
-            call: call(),
-            state: state_name(state),
-        }),
+        state => Err(Error::EalNotRunning { call: call(), state: state_name(state) }),
     }
 }
 
@@ -250,8 +248,7 @@ impl EalBuilder {
             });
         }
         if let Ok(value) = std::env::var(ENV_EAL_ARGS) {
-            self.extra
-                .extend(value.split_whitespace().map(str::to_owned));
+            self.extra.extend(value.split_whitespace().map(str::to_owned));
         }
         Ok(self)
     }
@@ -288,11 +285,8 @@ impl EalBuilder {
         if self.in_memory {
             // DPDK refuses --in-memory with --no-huge (which implies legacy memory);
             // --no-shconf is what --in-memory means without hugepage files.
-            let flag = if self.memory == Some(Memory::NoHuge) {
-                "--no-shconf"
-            } else {
-                "--in-memory"
-            };
+            let flag =
+                if self.memory == Some(Memory::NoHuge) { "--no-shconf" } else { "--in-memory" };
             push(flag, None);
         }
         if let Some(prefix) = &self.file_prefix {
@@ -307,10 +301,7 @@ impl EalBuilder {
             push("--proc-type", Some(kind.to_owned()));
         }
         if let Some(mode) = self.iova_mode {
-            push(
-                "--iova-mode",
-                Some(if mode == IovaMode::Pa { "pa" } else { "va" }.to_owned()),
-            );
+            push("--iova-mode", Some(if mode == IovaMode::Pa { "pa" } else { "va" }.to_owned()));
         }
         if self.no_pci {
             push("--no-pci", None);
@@ -318,9 +309,7 @@ impl EalBuilder {
         for vdev in &self.vdevs {
             push("--vdev", Some(vdev.clone()));
         }
-        let level = self
-            .log_level
-            .unwrap_or_else(|| log::max_level().max(log::LevelFilter::Error));
+        let level = self.log_level.unwrap_or_else(|| log::max_level().max(log::LevelFilter::Error));
         if self.log_level.is_some() || !self.keep_dpdk_log_stream {
             push("--log-level", Some(dpdk_log::dpdk_level(level).to_string()));
         }
@@ -344,14 +333,13 @@ impl EalBuilder {
         if let Err(state) =
             STATE.compare_exchange(UNINIT, INITIALISING, Ordering::AcqRel, Ordering::Acquire)
         {
-            return Err(Error::EalAlreadyInitialized {
-                state: state_name(state),
-            });
+            return Err(Error::EalAlreadyInitialized { state: state_name(state) });
         }
         let args = self.args();
         match init(&args, !self.keep_dpdk_log_stream) {
             Ok(()) => {
                 let _ = ARGS.set(args);
+                HANDLES.store(1, Ordering::Relaxed);
                 LIVE.store(1, Ordering::Release);
                 STATE.store(RUNNING, Ordering::Release);
                 Ok(Eal { _counted: () })
@@ -435,6 +423,10 @@ fn load_mempool_driver() {
 /// can be made during or after cleanup.
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 
+/// How many `Eal` handles exist. Once none does, objects stop caching their references
+/// per thread, so that dropping the last object cleans up at once.
+static HANDLES: AtomicUsize = AtomicUsize::new(0);
+
 /// The arguments the EAL was initialised with.
 static ARGS: OnceLock<Vec<String>> = OnceLock::new();
 
@@ -478,20 +470,9 @@ impl Eal {
     /// # Errors
     /// [`Error::EalNotRunning`] if the EAL is not initialised or already cleaned up.
     pub fn current() -> Result<Eal> {
-        let mut live = LIVE.load(Ordering::Acquire);
-        loop {
-            if live == 0 {
-                let state = state_name(STATE.load(Ordering::Acquire));
-                return Err(Error::EalNotRunning {
-                    call: Call::new("Eal::current", ""),
-                    state,
-                });
-            }
-            match LIVE.compare_exchange_weak(live, live + 1, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => return Ok(Eal { _counted: () }),
-                Err(now) => live = now,
-            }
-        }
+        take(1, "Eal::current")?;
+        HANDLES.fetch_add(1, Ordering::Relaxed);
+        Ok(Eal { _counted: () })
     }
 
     /// The arguments the EAL was initialised with.
@@ -547,12 +528,14 @@ impl Eal {
     /// handle is dropped; the last one to go cleans up); the error DPDK reports otherwise.
     #[doc(alias = "rte_eal_cleanup")]
     pub fn close(self) -> Result<()> {
-        let this = std::mem::ManuallyDrop::new(self);
+        std::mem::forget(self); // its counts are given back here, not by Drop
+        HANDLES.fetch_sub(1, Ordering::Relaxed);
+        flush_thread_cache();
         match LIVE.compare_exchange(1, 0, Ordering::AcqRel, Ordering::Acquire) {
             Ok(_) => cleanup(),
             Err(live) => {
-                drop(std::mem::ManuallyDrop::into_inner(this));
-                Err(Error::EalInUse { handles: live - 1 })
+                release(1); // this handle's reference (its count is already gone)
+                Err(Error::EalInUse { references: live - 1 })
             }
         }
     }
@@ -562,17 +545,135 @@ impl Clone for Eal {
     fn clone(&self) -> Self {
         // The count is above zero while `self` exists, so a plain increment is enough.
         LIVE.fetch_add(1, Ordering::Relaxed);
+        HANDLES.fetch_add(1, Ordering::Relaxed);
         Eal { _counted: () }
     }
 }
 
 impl Drop for Eal {
     fn drop(&mut self) {
-        if LIVE.fetch_sub(1, Ordering::AcqRel) == 1 {
-            if let Err(e) = cleanup() {
-                log::error!("{e}");
-            }
+        HANDLES.fetch_sub(1, Ordering::Relaxed);
+        flush_thread_cache();
+        release(1);
+    }
+}
+
+/// Takes `n` references if the EAL is running: only while the count is above zero, so
+/// nothing can join an EAL that is being (or has been) cleaned up.
+fn take(n: usize, function: &'static str) -> Result<()> {
+    let mut live = LIVE.load(Ordering::Acquire);
+    loop {
+        if live == 0 {
+            let state = state_name(STATE.load(Ordering::Acquire));
+            return Err(Error::EalNotRunning { call: Call::new(function, ""), state });
         }
+        match LIVE.compare_exchange_weak(live, live + n, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => return Ok(()),
+            Err(now) => live = now,
+        }
+    }
+}
+
+/// Gives `n` references back; the one that brings the count to zero cleans up.
+fn release(n: usize) {
+    if n != 0 && LIVE.fetch_sub(n, Ordering::AcqRel) == n {
+        if let Err(e) = cleanup() {
+            log::error!("{e}");
+        }
+    }
+}
+
+thread_local! {
+    /// References cached by this thread, so that objects made and dropped on it (a
+    /// `SocketBox`, say) take and give back their EAL reference without an atomic
+    /// operation: the thread takes them from the global count in batches. No destructor
+    /// (so the hot path has no registration check); `FLUSH_AT_EXIT` gives them back.
+    static CREDITS: Cell<usize> = const { Cell::new(0) };
+    /// Registered when the thread first takes a batch; gives the credits back at exit.
+    static FLUSH_AT_EXIT: FlushAtExit = const { FlushAtExit };
+}
+
+struct FlushAtExit;
+
+impl Drop for FlushAtExit {
+    fn drop(&mut self) {
+        flush_thread_cache();
+    }
+}
+
+/// References a thread takes from the global count at a time.
+const BATCH: usize = 32;
+
+/// Gives the calling thread's cached references back to the global count, so that the
+/// EAL can be cleaned up once the last handle and object are gone. Runs when a handle
+/// is dropped or closed, when an lcore job ends, when a registered thread unregisters,
+/// and when a thread exits.
+pub(crate) fn flush_thread_cache() {
+    release(CREDITS.with(|credits| credits.replace(0)));
+}
+
+/// A reference to the running EAL held by an object (zero-sized; see [`ObjectRef::take`]).
+pub(crate) struct ObjectRef {
+    _counted: (),
+}
+
+impl ObjectRef {
+    /// A reference for a new object, from the thread's cache when it has one.
+    ///
+    /// # Errors
+    /// [`Error::EalNotRunning`] unless the EAL is running.
+    #[inline]
+    pub(crate) fn take(function: &'static str) -> Result<ObjectRef> {
+        let credits = CREDITS.with(Cell::get);
+        if credits > 0 {
+            CREDITS.with(|c| c.set(credits - 1));
+        } else {
+            take_batch(function)?;
+        }
+        Ok(ObjectRef { _counted: () })
+    }
+}
+
+#[cold]
+fn take_batch(function: &'static str) -> Result<()> {
+    // While the thread's exit flush can still be registered, cache a batch; a thread
+    // that is already exiting counts its objects one by one.
+    if FLUSH_AT_EXIT.try_with(|_| ()).is_ok() {
+        take(BATCH, function)?;
+        CREDITS.with(|c| c.set(BATCH - 1));
+        Ok(())
+    } else {
+        take(1, function)
+    }
+}
+
+impl Drop for ObjectRef {
+    #[inline]
+    fn drop(&mut self) {
+        let before = CREDITS.with(Cell::get);
+        if before != 0 && before + 1 < 2 * BATCH && HANDLES.load(Ordering::Relaxed) != 0 {
+            CREDITS.with(|c| c.set(before + 1));
+        } else {
+            give_back(before + 1);
+        }
+    }
+}
+
+/// The uncommon ends of `ObjectRef::drop`: the thread's first credit (its exit flush
+/// must be registered), a full cache, or no handle left.
+#[cold]
+fn give_back(credits: usize) {
+    let exiting = FLUSH_AT_EXIT.try_with(|_| ()).is_err();
+    if exiting || HANDLES.load(Ordering::Relaxed) == 0 {
+        // No handle is left (this may be the last object) or the thread is exiting:
+        // return everything now.
+        CREDITS.with(|c| c.set(0));
+        release(credits);
+    } else if credits >= 2 * BATCH {
+        CREDITS.with(|c| c.set(credits - BATCH));
+        release(BATCH);
+    } else {
+        CREDITS.with(|c| c.set(credits));
     }
 }
 
@@ -587,18 +688,11 @@ impl fmt::Debug for Eal {
 /// applications.
 #[doc(hidden)]
 pub fn doc_eal() -> Eal {
-    let builder = EalBuilder::new()
-        .lcores([0, 1])
-        .in_memory(true)
-        .no_pci(true);
-    let builder = builder
-        .env_overrides()
-        .unwrap_or_else(|e| panic!("doc example EAL: {e}"));
+    let builder = EalBuilder::new().lcores([0, 1]).in_memory(true).no_pci(true);
+    let builder = builder.env_overrides().unwrap_or_else(|e| panic!("doc example EAL: {e}"));
     let builder = match builder.memory_mode() {
         Memory::NoHuge => builder.memory_mb(256),
         Memory::Hugepages => builder,
     };
-    builder
-        .build()
-        .unwrap_or_else(|e| panic!("doc example EAL: {e}"))
+    builder.build().unwrap_or_else(|e| panic!("doc example EAL: {e}"))
 }

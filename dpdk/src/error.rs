@@ -23,10 +23,7 @@ pub struct Call {
 impl Call {
     /// Names a call and its arguments.
     pub fn new(function: &'static str, args: impl Into<String>) -> Self {
-        Self {
-            function,
-            args: args.into(),
-        }
+        Self { function, args: args.into() }
     }
 }
 
@@ -219,11 +216,14 @@ pub enum Error {
         /// Error lines DPDK logged during the attempt.
         log: Vec<String>,
     },
-    /// The EAL cannot be cleaned up while other handles keep it alive.
-    #[error("rte_eal_cleanup: {handles} other handle(s) still keep the EAL alive")]
+    /// The EAL cannot be cleaned up while other handles or objects keep it alive.
+    #[error(
+        "rte_eal_cleanup: {references} other reference(s) still keep the EAL alive \
+         (handles, objects, or references cached by threads that made objects)"
+    )]
     EalInUse {
-        /// How many other handles exist.
-        handles: usize,
+        /// How many other references exist.
+        references: usize,
     },
     /// The calling thread already has an lcore id.
     #[error("rte_thread_register: this thread already has lcore id {lcore}")]
@@ -263,9 +263,7 @@ pub fn strerror(errno: i32) -> String {
         return format!("errno {errno}");
     }
     // SAFETY: non-null and NUL-terminated (see above), valid until the next call on this thread.
-    unsafe { CStr::from_ptr(ptr) }
-        .to_string_lossy()
-        .into_owned()
+    unsafe { CStr::from_ptr(ptr) }.to_string_lossy().into_owned()
 }
 
 impl Error {
@@ -287,11 +285,7 @@ impl Error {
             libc::ENOTSUP => Error::Unsupported { call, message },
             e if e == ffi::E_RTE_SECONDARY as i32 => Error::Secondary { call, message },
             e if e == ffi::E_RTE_NO_CONFIG as i32 => Error::NoConfig { call, message },
-            errno => Error::Dpdk {
-                call,
-                errno,
-                message,
-            },
+            errno => Error::Dpdk { call, errno, message },
         }
     }
 
@@ -343,19 +337,10 @@ pub(crate) fn check_name(
     call: impl Fn() -> Call,
 ) -> Result<std::ffi::CString> {
     if name.is_empty() {
-        return Err(Error::InvalidName {
-            call: call(),
-            name: name.into(),
-            reason: "it is empty",
-        });
+        return Err(Error::InvalidName { call: call(), name: name.into(), reason: "it is empty" });
     }
     if name.len() > max {
-        return Err(Error::NameTooLong {
-            call: call(),
-            name: name.into(),
-            len: name.len(),
-            max,
-        });
+        return Err(Error::NameTooLong { call: call(), name: name.into(), len: name.len(), max });
     }
     std::ffi::CString::new(name).map_err(|_| Error::InvalidName {
         call: call(),
@@ -404,29 +389,18 @@ mod tests {
     fn messages_name_the_call_and_dpdks_words() {
         let e = Error::from_errno(call(), ffi::E_RTE_SECONDARY as i32);
         let text = e.to_string();
-        assert!(
-            text.starts_with("rte_x(a=1): not allowed in a secondary process"),
-            "{text}"
-        );
+        assert!(text.starts_with("rte_x(a=1): not allowed in a secondary process"), "{text}");
         assert!(text.contains("secondary"), "{text}");
     }
 
     #[test]
     fn names_are_checked() {
         assert!(check_name("ok", 31, call).is_ok());
-        assert!(matches!(
-            check_name("", 31, call),
-            Err(Error::InvalidName { .. })
-        ));
-        assert!(matches!(
-            check_name("a\0b", 31, call),
-            Err(Error::InvalidName { .. })
-        ));
+        assert!(matches!(check_name("", 31, call), Err(Error::InvalidName { .. })));
+        assert!(matches!(check_name("a\0b", 31, call), Err(Error::InvalidName { .. })));
         let long = "x".repeat(32);
         match check_name(&long, 31, call) {
-            Err(Error::NameTooLong {
-                len: 32, max: 31, ..
-            }) => {}
+            Err(Error::NameTooLong { len: 32, max: 31, .. }) => {}
             other => panic!("{other:?}"),
         }
     }
@@ -434,9 +408,6 @@ mod tests {
     #[test]
     fn return_codes() {
         assert_eq!(check_rc(3, call).unwrap(), 3);
-        assert!(matches!(
-            check_rc(-libc::ENOENT, call),
-            Err(Error::NotFound { .. })
-        ));
+        assert!(matches!(check_rc(-libc::ENOENT, call), Err(Error::NotFound { .. })));
     }
 }

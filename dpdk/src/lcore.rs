@@ -41,11 +41,7 @@ impl LcoreId {
         if id < ffi::RTE_MAX_LCORE && unsafe { ffi::rte_lcore_is_enabled(id) } != 0 {
             Ok(LcoreId(id))
         } else {
-            Err(Error::UnknownLcore {
-                call: call(),
-                lcore: id,
-                enabled: enabled_ids(),
-            })
+            Err(Error::UnknownLcore { call: call(), lcore: id, enabled: enabled_ids() })
         }
     }
 
@@ -88,9 +84,7 @@ impl fmt::Display for LcoreId {
 
 fn enabled_ids() -> Vec<u32> {
     // SAFETY: the EAL is running (callers check); ids are within RTE_MAX_LCORE.
-    (0..ffi::RTE_MAX_LCORE)
-        .filter(|&id| unsafe { ffi::rte_lcore_is_enabled(id) } != 0)
-        .collect()
+    (0..ffi::RTE_MAX_LCORE).filter(|&id| unsafe { ffi::rte_lcore_is_enabled(id) } != 0).collect()
 }
 
 /// Per worker lcore: whether a handle of this crate owns it (launched and not yet waited
@@ -148,10 +142,7 @@ impl Eal {
         let job = Arc::new(Job::new(lcore));
         // SAFETY: F and R are 'static, so nothing the closure uses can go away first.
         unsafe { launch_job(self, lcore, &job, f)? };
-        Ok(LcoreJoinHandle {
-            job,
-            _eal: self.clone(),
-        })
+        Ok(LcoreJoinHandle { job, _eal: self.clone() })
     }
 
     /// Runs `body` with a scope in which closures that borrow from the caller's stack can
@@ -248,11 +239,7 @@ impl Eal {
         })?;
         let lcore = LcoreId::current()
             .ok_or_else(|| Error::from_errno(Call::new("rte_thread_register", ""), libc::ENOMEM))?;
-        Ok(ThreadRegistration {
-            lcore,
-            _eal: self.clone(),
-            _not_send: PhantomData,
-        })
+        Ok(ThreadRegistration { lcore, _eal: self.clone(), _not_send: PhantomData })
     }
 }
 
@@ -322,10 +309,13 @@ unsafe extern "C" fn trampoline(arg: *mut c_void) -> c_int {
     let payload = unsafe { Box::from_raw(arg.cast::<Payload<'static>>()) };
     // The payload catches the closure's panic itself; this guards the rest (e.g. a panic
     // while storing the result) from unwinding into C.
-    match catch_unwind(AssertUnwindSafe(payload)) {
+    let rc = match catch_unwind(AssertUnwindSafe(payload)) {
         Ok(()) => 0,
         Err(_) => -1,
-    }
+    };
+    // References the job's objects cached on this lcore go back before it idles.
+    crate::eal::flush_thread_cache();
+    rc
 }
 
 /// Claims `lcore`, then launches `f` on it, storing the outcome in `job`.
@@ -340,17 +330,12 @@ where
 {
     let call = || Call::new("rte_eal_remote_launch", format!("lcore={}", lcore.0));
     if lcore == eal.main_lcore() {
-        return Err(Error::NotAWorker {
-            call: call(),
-            lcore: lcore.0,
-        });
+        return Err(Error::NotAWorker { call: call(), lcore: lcore.0 });
     }
     LcoreId::new(lcore.0).map_err(|e| match e {
-        Error::UnknownLcore { lcore, enabled, .. } => Error::UnknownLcore {
-            call: call(),
-            lcore,
-            enabled,
-        },
+        Error::UnknownLcore { lcore, enabled, .. } => {
+            Error::UnknownLcore { call: call(), lcore, enabled }
+        }
         other => other,
     })?;
     if CLAIMED[lcore.0 as usize]
@@ -405,11 +390,7 @@ impl<R> LcoreJoinHandle<R> {
 
     /// Whether the closure has returned (or panicked).
     pub fn is_finished(&self) -> bool {
-        self.job
-            .result
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_some()
+        self.job.result.lock().unwrap_or_else(|p| p.into_inner()).is_some()
     }
 }
 
@@ -421,9 +402,7 @@ impl<R> Drop for LcoreJoinHandle<R> {
 
 impl<R> fmt::Debug for LcoreJoinHandle<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LcoreJoinHandle")
-            .field("lcore", &self.job.lcore)
-            .finish()
+        f.debug_struct("LcoreJoinHandle").field("lcore", &self.job.lcore).finish()
     }
 }
 
@@ -454,14 +433,8 @@ impl<'scope> LcoreScope<'scope, '_> {
         // drops every entry before it returns, i.e. before 'scope ends, and nothing else
         // reads the list.
         let erased: Arc<dyn ScopedJob> = unsafe { std::mem::transmute(scoped) };
-        self.jobs
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(erased);
-        Ok(ScopedJoinHandle {
-            job,
-            _scope: PhantomData,
-        })
+        self.jobs.lock().unwrap_or_else(|p| p.into_inner()).push(erased);
+        Ok(ScopedJoinHandle { job, _scope: PhantomData })
     }
 }
 
@@ -510,6 +483,7 @@ impl ThreadRegistration {
 
 impl Drop for ThreadRegistration {
     fn drop(&mut self) {
+        crate::eal::flush_thread_cache();
         // SAFETY: runs on the registered thread (the guard is not Send).
         unsafe { ffi::rte_thread_unregister() }
     }
@@ -517,9 +491,7 @@ impl Drop for ThreadRegistration {
 
 impl fmt::Debug for ThreadRegistration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ThreadRegistration")
-            .field("lcore", &self.lcore)
-            .finish()
+        f.debug_struct("ThreadRegistration").field("lcore", &self.lcore).finish()
     }
 }
 

@@ -61,12 +61,8 @@ pub fn follow_rust_level() {
 pub fn route_to_log_crate() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        let funcs = CookieIoFunctions {
-            read: None,
-            write: Some(write_cb),
-            seek: None,
-            close: None,
-        };
+        let funcs =
+            CookieIoFunctions { read: None, write: Some(write_cb), seek: None, close: None };
         // SAFETY: a write-only stream whose callbacks use no cookie; it is never closed,
         // so it stays valid for the rest of the process.
         let stream = unsafe { fopencookie(std::ptr::null_mut(), c"w".as_ptr(), funcs) };
@@ -110,11 +106,7 @@ pub(crate) fn start_capture() {
 }
 
 pub(crate) fn stop_capture() -> Vec<String> {
-    CAPTURE
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .take()
-        .unwrap_or_default()
+    CAPTURE.lock().unwrap_or_else(|p| p.into_inner()).take().unwrap_or_default()
 }
 
 unsafe extern "C" fn write_cb(_cookie: *mut c_void, buf: *const c_char, size: usize) -> isize {
@@ -139,12 +131,8 @@ fn emit(line: &str) {
         return;
     }
     // SAFETY: per-thread values rte_vlog sets before writing the message we are handed.
-    let (level, logtype) = unsafe {
-        (
-            ffi::rte_log_cur_msg_loglevel(),
-            ffi::rte_log_cur_msg_logtype(),
-        )
-    };
+    let (level, logtype) =
+        unsafe { (ffi::rte_log_cur_msg_loglevel(), ffi::rte_log_cur_msg_logtype()) };
     let level = rust_level(level.max(0) as u32);
     if level == Level::Error {
         if let Some(lines) = CAPTURE.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
@@ -164,10 +152,7 @@ fn type_name(logtype: c_int) -> String {
         // Types are registered at run time; re-read DPDK's table for an unknown one.
         *names = read_type_names();
     }
-    names
-        .get(&logtype)
-        .cloned()
-        .unwrap_or_else(|| format!("type{logtype}"))
+    names.get(&logtype).cloned().unwrap_or_else(|| format!("type{logtype}"))
 }
 
 /// Parses `rte_log_dump`'s `id N: name, level is X` lines.
@@ -223,12 +208,8 @@ mod tests {
 
     #[test]
     fn levels_round_trip() {
-        for filter in [
-            LevelFilter::Error,
-            LevelFilter::Warn,
-            LevelFilter::Info,
-            LevelFilter::Debug,
-        ] {
+        for filter in [LevelFilter::Error, LevelFilter::Warn, LevelFilter::Info, LevelFilter::Debug]
+        {
             assert_eq!(rust_level(dpdk_level(filter)).to_level_filter(), filter);
         }
     }

@@ -16,7 +16,7 @@ use std::mem::{ManuallyDrop, MaybeUninit};
 use std::ops::{Deref, DerefMut};
 use std::ptr::{self, NonNull};
 
-use crate::eal::Eal;
+use crate::eal::{Eal, ObjectRef};
 use crate::error::{Call, Error, Result};
 use crate::ffi;
 use crate::SocketId;
@@ -47,25 +47,16 @@ pub fn page_size_of(addr: *const u8) -> Option<u64> {
 }
 
 fn alloc_call(what: &'static str, size: usize, align: usize, socket: SocketId) -> Call {
-    Call::new(
-        what,
-        format!("size={size}, align={align}, socket={}", socket.as_raw()),
-    )
+    Call::new(what, format!("size={size}, align={align}, socket={}", socket.as_raw()))
 }
 
 /// Allocates `layout.size()` bytes (nonzero) aligned to at least a cache line.
+#[inline]
 fn raw_alloc(layout: Layout, socket: SocketId, zeroed: bool) -> Result<NonNull<u8>> {
     let align = layout.align().max(CACHE_LINE);
-    let function = if zeroed {
-        "rte_zmalloc_socket"
-    } else {
-        "rte_malloc_socket"
-    };
+    let function = if zeroed { "rte_zmalloc_socket" } else { "rte_malloc_socket" };
     let align_c = u32::try_from(align).map_err(|_| {
-        Error::from_errno(
-            alloc_call(function, layout.size(), align, socket),
-            libc::EINVAL,
-        )
+        Error::from_errno(alloc_call(function, layout.size(), align, socket), libc::EINVAL)
     })?;
     // SAFETY: plain allocation call; DPDK checks its arguments.
     let ptr = unsafe {
@@ -78,14 +69,12 @@ fn raw_alloc(layout: Layout, socket: SocketId, zeroed: bool) -> Result<NonNull<u
     NonNull::new(ptr.cast::<u8>()).ok_or_else(|| {
         // rte_malloc reports nothing in rte_errno; an exhausted heap is the cause once the
         // arguments are known to be good (size nonzero, alignment a power of two).
-        Error::from_errno(
-            alloc_call(function, layout.size(), align, socket),
-            libc::ENOMEM,
-        )
+        Error::from_errno(alloc_call(function, layout.size(), align, socket), libc::ENOMEM)
     })
 }
 
 /// Checks an explicit alignment: a power of two (the cache line is the floor anyway).
+#[inline]
 fn check_align(align: usize, size: usize, socket: SocketId) -> Result<()> {
     if align.is_power_of_two() {
         Ok(())
@@ -121,7 +110,7 @@ fn check_align(align: usize, size: usize, socket: SocketId) -> Result<()> {
 /// ```
 pub struct SocketBox<T: ?Sized> {
     ptr: NonNull<T>,
-    _eal: Eal,
+    _eal: ObjectRef,
     _owns: PhantomData<T>,
 }
 
@@ -141,9 +130,7 @@ pub struct TryNewError<T> {
 
 impl<T> fmt::Debug for TryNewError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TryNewError")
-            .field("error", &self.error)
-            .finish_non_exhaustive()
+        f.debug_struct("TryNewError").field("error", &self.error).finish_non_exhaustive()
     }
 }
 
@@ -248,7 +235,7 @@ impl<T> SocketBox<MaybeUninit<T>> {
     fn try_uninit_aligned(socket: SocketId, align: usize, zeroed: bool) -> Result<Self> {
         let layout = Layout::new::<T>();
         check_align(align, layout.size(), socket)?;
-        let eal = Eal::current()?;
+        let eal = ObjectRef::take("SocketBox::new")?;
         let align = align.max(layout.align());
         let ptr = if layout.size() == 0 {
             // No memory for zero-sized types: a dangling, aligned pointer, never freed.
@@ -257,11 +244,7 @@ impl<T> SocketBox<MaybeUninit<T>> {
             let layout = Layout::from_size_align(layout.size(), align).expect("valid layout");
             raw_alloc(layout, socket, zeroed)?.cast()
         };
-        Ok(SocketBox {
-            ptr,
-            _eal: eal,
-            _owns: PhantomData,
-        })
+        Ok(SocketBox { ptr, _eal: eal, _owns: PhantomData })
     }
 
     /// Stores `value` and returns the initialised box.
@@ -280,11 +263,7 @@ impl<T> SocketBox<MaybeUninit<T>> {
         let this = ManuallyDrop::new(self);
         // SAFETY: moves the Eal reference out of a box that is never dropped.
         let eal = unsafe { ptr::read(&this._eal) };
-        SocketBox {
-            ptr: this.ptr.cast(),
-            _eal: eal,
-            _owns: PhantomData,
-        }
+        SocketBox { ptr: this.ptr.cast(), _eal: eal, _owns: PhantomData }
     }
 }
 
@@ -322,10 +301,7 @@ impl<T> SocketBox<[T]> {
                 }
             }
         }
-        let mut partial = Partial {
-            slots: &mut slots,
-            done: 0,
-        };
+        let mut partial = Partial { slots: &mut slots, done: 0 };
         while partial.done < len {
             let value = f(partial.done);
             partial.slots[partial.done].write(value);
@@ -399,13 +375,10 @@ impl<T> SocketBox<[MaybeUninit<T>]> {
     fn try_uninit_slice(len: usize, socket: SocketId, align: usize, zeroed: bool) -> Result<Self> {
         let layout = Layout::array::<T>(len).map_err(|_| Error::InvalidArgument {
             call: alloc_call("rte_malloc_socket", usize::MAX, align, socket),
-            message: format!(
-                "{len} elements of {} bytes overflow",
-                std::mem::size_of::<T>()
-            ),
+            message: format!("{len} elements of {} bytes overflow", std::mem::size_of::<T>()),
         })?;
         check_align(align, layout.size(), socket)?;
-        let eal = Eal::current()?;
+        let eal = ObjectRef::take("SocketBox::new")?;
         let data = if layout.size() == 0 {
             NonNull::<MaybeUninit<T>>::dangling()
         } else {
@@ -419,11 +392,7 @@ impl<T> SocketBox<[MaybeUninit<T>]> {
             raw_alloc(layout, socket, zeroed)?.cast()
         };
         let ptr = NonNull::slice_from_raw_parts(data, len);
-        Ok(SocketBox {
-            ptr,
-            _eal: eal,
-            _owns: PhantomData,
-        })
+        Ok(SocketBox { ptr, _eal: eal, _owns: PhantomData })
     }
 
     /// Treats the contents as initialised.
@@ -435,11 +404,7 @@ impl<T> SocketBox<[MaybeUninit<T>]> {
         // SAFETY: moves the Eal reference out of a box that is never dropped.
         let eal = unsafe { ptr::read(&this._eal) };
         let ptr = NonNull::slice_from_raw_parts(this.ptr.cast::<T>(), this.ptr.len());
-        SocketBox {
-            ptr,
-            _eal: eal,
-            _owns: PhantomData,
-        }
+        SocketBox { ptr, _eal: eal, _owns: PhantomData }
     }
 }
 
@@ -521,7 +486,7 @@ impl<T: ?Sized> SocketBox<T> {
     /// # Panics
     /// If this process's EAL is not running.
     pub unsafe fn from_raw(ptr: *mut T) -> Self {
-        let eal = Eal::current().unwrap_or_else(|e| panic!("SocketBox::from_raw: {e}"));
+        let eal = ObjectRef::take("SocketBox::from_raw").unwrap_or_else(|e| panic!("{e}"));
         SocketBox {
             // SAFETY: non-null by the caller's contract (it came from a SocketBox).
             ptr: unsafe { NonNull::new_unchecked(ptr) },
@@ -535,6 +500,7 @@ impl<T: ?Sized> SocketBox<T> {
 ///
 /// # Safety
 /// `ptr` must come from rte_malloc (if `size` > 0) and not be used again.
+#[inline]
 unsafe fn free_raw(ptr: *mut c_void, size: usize) {
     if size != 0 {
         // SAFETY: per the caller's contract.
@@ -688,16 +654,10 @@ impl HeapStats {
     /// ```
     #[doc(alias = "rte_malloc_get_socket_stats")]
     pub fn of(socket: SocketId) -> Result<HeapStats> {
-        let call = || {
-            Call::new(
-                "rte_malloc_get_socket_stats",
-                format!("socket={}", socket.as_raw()),
-            )
-        };
-        let _eal = Eal::current().map_err(|_| Error::EalNotRunning {
-            call: call(),
-            state: "not running",
-        })?;
+        let call =
+            || Call::new("rte_malloc_get_socket_stats", format!("socket={}", socket.as_raw()));
+        let _eal = Eal::current()
+            .map_err(|_| Error::EalNotRunning { call: call(), state: "not running" })?;
         if socket.is_any() {
             return Err(Error::InvalidArgument {
                 call: call(),

@@ -143,9 +143,7 @@ impl MemzoneInfo {
         let mz = unsafe { std::ptr::read_unaligned(mz) };
         let name = mz.name;
         // SAFETY: DPDK keeps the name NUL-terminated within its array.
-        let name = unsafe { CStr::from_ptr(name.as_ptr()) }
-            .to_string_lossy()
-            .into_owned();
+        let name = unsafe { CStr::from_ptr(name.as_ptr()) }.to_string_lossy().into_owned();
         // SAFETY: `addr` is the union's pointer member, always written by DPDK.
         let addr = unsafe { mz.__bindgen_anon_1.addr } as usize;
         MemzoneInfo {
@@ -223,14 +221,9 @@ impl Memzone {
             )
         };
         let cname = check_name(name, NAME_MAX, call)?;
-        let invalid = |message: String| Error::InvalidArgument {
-            call: call(),
-            message,
-        };
+        let invalid = |message: String| Error::InvalidArgument { call: call(), message };
         if len == 0 {
-            return Err(invalid(
-                "length 0 (DPDK would reserve the largest free block)".into(),
-            ));
+            return Err(invalid("length 0 (DPDK would reserve the largest free block)".into()));
         }
         if !align.is_power_of_two() {
             return Err(invalid(format!("alignment {align} is not a power of two")));
@@ -259,14 +252,8 @@ impl Memzone {
         let mz = NonNull::new(mz.cast_mut()).ok_or_else(|| Error::from_rte_errno(call()))?;
         // SAFETY: a live descriptor DPDK just returned.
         let info = unsafe { MemzoneInfo::read(mz.as_ptr()) };
-        owned()
-            .get_or_insert_with(HashSet::new)
-            .insert(mz.as_ptr() as usize);
-        Ok(Memzone {
-            mz,
-            info,
-            _eal: eal,
-        })
+        owned().get_or_insert_with(HashSet::new).insert(mz.as_ptr() as usize);
+        Ok(Memzone { mz, info, _eal: eal })
     }
 
     /// Finds a zone by name (`rte_memzone_lookup`), e.g. one a primary process reserved.
@@ -284,10 +271,7 @@ impl Memzone {
         let mz = unsafe { ffi::rte_memzone_lookup(cname.as_ptr()) };
         let mz =
             NonNull::new(mz.cast_mut()).ok_or_else(|| Error::from_errno(call(), libc::ENOENT))?;
-        if owned()
-            .as_ref()
-            .is_some_and(|set| set.contains(&(mz.as_ptr() as usize)))
-        {
+        if owned().as_ref().is_some_and(|set| set.contains(&(mz.as_ptr() as usize))) {
             return Err(Error::Busy {
                 call: call(),
                 message: "this process owns the zone; use its Memzone handle".into(),
@@ -406,9 +390,7 @@ impl Memzone {
 fn free_zone(mz: NonNull<ffi::rte_memzone>, name: &str) -> Result<()> {
     // SAFETY: this handle owns the zone and frees it once.
     let rc = unsafe { ffi::rte_memzone_free(mz.as_ptr()) };
-    crate::error::check_rc(rc, || {
-        Call::new("rte_memzone_free", format!("name={name:?}"))
-    })?;
+    crate::error::check_rc(rc, || Call::new("rte_memzone_free", format!("name={name:?}")))?;
     if let Some(set) = owned().as_mut() {
         set.remove(&(mz.as_ptr() as usize));
     }

@@ -192,10 +192,7 @@ impl Topology {
             nodes.push(read_node(id, &path)?);
         }
         if nodes.is_empty() {
-            return Err(invalid_data(format!(
-                "{}: no nodeN directory",
-                node_dir.display()
-            )));
+            return Err(invalid_data(format!("{}: no nodeN directory", node_dir.display())));
         }
         nodes.sort_by_key(|node| node.id);
         Ok(Topology { nodes })
@@ -208,13 +205,7 @@ impl Topology {
         let (memory_total_bytes, memory_free_bytes) = read_meminfo(&meminfo)?;
         let hugepages = read_hugepage_pools(&root.join("sys/kernel/mm/hugepages"))?;
         Ok(Topology {
-            nodes: vec![Node {
-                id: 0,
-                cpus,
-                memory_total_bytes,
-                memory_free_bytes,
-                hugepages,
-            }],
+            nodes: vec![Node { id: 0, cpus, memory_total_bytes, memory_free_bytes, hugepages }],
         })
     }
 
@@ -238,10 +229,7 @@ impl Topology {
     /// assert_eq!(topology.node_of_cpu(4), None);
     /// ```
     pub fn node_of_cpu(&self, cpu: u32) -> Option<u32> {
-        self.nodes
-            .iter()
-            .find(|node| node.cpus.contains(&cpu))
-            .map(|node| node.id)
+        self.nodes.iter().find(|node| node.cpus.contains(&cpu)).map(|node| node.id)
     }
 
     /// The number of CPUs over all nodes.
@@ -271,11 +259,8 @@ impl fmt::Display for Topology {
             .nodes
             .iter()
             .map(|node| {
-                let cpus = if node.cpus.is_empty() {
-                    "-".to_string()
-                } else {
-                    format_cpulist(&node.cpus)
-                };
+                let cpus =
+                    if node.cpus.is_empty() { "-".to_string() } else { format_cpulist(&node.cpus) };
                 let hugepages = if node.hugepages.is_empty() {
                     "-".to_string()
                 } else {
@@ -367,18 +352,14 @@ pub fn parse_cpulist(s: &str) -> io::Result<Vec<u32>> {
         return Ok(cpus);
     }
     let bad = |element: &str, why: &str| {
-        invalid_data(format!(
-            "invalid CPU list {text:?}: {why} in element {element:?}"
-        ))
+        invalid_data(format!("invalid CPU list {text:?}: {why} in element {element:?}"))
     };
     let number = |element: &str, digits: &str| -> io::Result<u32> {
         let digits = digits.trim();
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(bad(element, "expected a CPU number"));
         }
-        digits
-            .parse()
-            .map_err(|_| bad(element, "CPU number out of range"))
+        digits.parse().map_err(|_| bad(element, "CPU number out of range"))
     };
     for element in text.split(',') {
         match element.split_once('-') {
@@ -493,10 +474,7 @@ pub fn pci_numa_node_from(root: &Path, pci_address: &str) -> io::Result<Option<u
     if !device.exists() {
         return Err(io::Error::new(
             io::ErrorKind::NotFound,
-            format!(
-                "PCI device {address} not found ({} does not exist)",
-                device.display()
-            ),
+            format!("PCI device {address} not found ({} does not exist)", device.display()),
         ));
     }
     let file = device.join("numa_node");
@@ -507,21 +485,14 @@ pub fn pci_numa_node_from(root: &Path, pci_address: &str) -> io::Result<Option<u
         Err(e) => return Err(file_error(&file, e)),
     };
     let node: i64 = text.trim().parse().map_err(|_| {
-        invalid_data(format!(
-            "{}: expected a node number, found {:?}",
-            file.display(),
-            text.trim()
-        ))
+        invalid_data(format!("{}: expected a node number, found {:?}", file.display(), text.trim()))
     })?;
     if node < 0 {
         return Ok(None);
     }
-    u32::try_from(node).map(Some).map_err(|_| {
-        invalid_data(format!(
-            "{}: node number {node} out of range",
-            file.display()
-        ))
-    })
+    u32::try_from(node)
+        .map(Some)
+        .map_err(|_| invalid_data(format!("{}: node number {node} out of range", file.display())))
 }
 
 /// `BB:DD.F` -> `0000:BB:DD.F`, lower-cased; rejects anything that is not
@@ -560,13 +531,7 @@ fn read_node(id: u32, dir: &Path) -> io::Result<Node> {
     let cpus = read_cpulist_file(&dir.join("cpulist"))?;
     let (memory_total_bytes, memory_free_bytes) = read_meminfo(&dir.join("meminfo"))?;
     let hugepages = read_hugepage_pools(&dir.join("hugepages"))?;
-    Ok(Node {
-        id,
-        cpus,
-        memory_total_bytes,
-        memory_free_bytes,
-        hugepages,
-    })
+    Ok(Node { id, cpus, memory_total_bytes, memory_free_bytes, hugepages })
 }
 
 /// The `hugepages-<size>kB` pools below `dir`, sorted by page size; none if
@@ -598,9 +563,7 @@ fn numbered_entries(dir: &Path, prefix: &str, suffix: &str) -> io::Result<Vec<(u
         let entry = entry.map_err(|e| file_error(dir, e))?;
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
-        let Some(digits) = name
-            .strip_prefix(prefix)
-            .and_then(|rest| rest.strip_suffix(suffix))
+        let Some(digits) = name.strip_prefix(prefix).and_then(|rest| rest.strip_suffix(suffix))
         else {
             continue;
         };
@@ -642,10 +605,7 @@ fn read_meminfo(path: &Path) -> io::Result<(u64, u64)> {
     }
     match (total, free) {
         (Some(total), Some(free)) => Ok((total, free)),
-        (None, _) => Err(invalid_data(format!(
-            "{}: no MemTotal line",
-            path.display()
-        ))),
+        (None, _) => Err(invalid_data(format!("{}: no MemTotal line", path.display()))),
         (_, None) => Err(invalid_data(format!("{}: no MemFree line", path.display()))),
     }
 }
@@ -660,11 +620,7 @@ fn read_cpulist_file(path: &Path) -> io::Result<Vec<u32>> {
 fn read_u64_file(path: &Path) -> io::Result<u64> {
     let text = read_text(path)?;
     text.trim().parse().map_err(|_| {
-        invalid_data(format!(
-            "{}: expected a number, found {:?}",
-            path.display(),
-            text.trim()
-        ))
+        invalid_data(format!("{}: expected a number, found {:?}", path.display(), text.trim()))
     })
 }
 
@@ -740,11 +696,7 @@ mod tests {
     }
 
     fn pool(page_size_bytes: u64, total: u64, free: u64) -> HugepagePool {
-        HugepagePool {
-            page_size_bytes,
-            total,
-            free,
-        }
+        HugepagePool { page_size_bytes, total, free }
     }
 
     #[test]
@@ -753,16 +705,10 @@ mod tests {
         assert_eq!(parse_cpulist("\n").unwrap(), Vec::<u32>::new());
         assert_eq!(parse_cpulist("0").unwrap(), vec![0]);
         assert_eq!(parse_cpulist("0-1\n").unwrap(), vec![0, 1]);
-        assert_eq!(
-            parse_cpulist("0-3,8,10-11").unwrap(),
-            vec![0, 1, 2, 3, 8, 10, 11]
-        );
+        assert_eq!(parse_cpulist("0-3,8,10-11").unwrap(), vec![0, 1, 2, 3, 8, 10, 11]);
         assert_eq!(parse_cpulist("5-5").unwrap(), vec![5]);
         assert_eq!(parse_cpulist("8,0-2,1").unwrap(), vec![0, 1, 2, 8]);
-        assert_eq!(
-            parse_cpulist("4294967294-4294967295").unwrap(),
-            vec![u32::MAX - 1, u32::MAX]
-        );
+        assert_eq!(parse_cpulist("4294967294-4294967295").unwrap(), vec![u32::MAX - 1, u32::MAX]);
     }
 
     #[test]
@@ -794,23 +740,12 @@ mod tests {
         assert_eq!(format_cpulist(&[0, 1]), "0-1");
         assert_eq!(format_cpulist(&[0, 2]), "0,2");
         assert_eq!(format_cpulist(&[11, 10, 8, 3, 2, 1, 0, 0]), "0-3,8,10-11");
-        assert_eq!(
-            format_cpulist(&[u32::MAX - 1, u32::MAX]),
-            "4294967294-4294967295"
-        );
+        assert_eq!(format_cpulist(&[u32::MAX - 1, u32::MAX]), "4294967294-4294967295");
     }
 
     #[test]
     fn cpulist_round_trips() {
-        for text in [
-            "",
-            "0",
-            "0-1",
-            "0-3,8,10-11",
-            "1,3,5",
-            "0-63,128-191",
-            "4294967295",
-        ] {
+        for text in ["", "0", "0-1", "0-3,8,10-11", "1,3,5", "0-63,128-191", "4294967295"] {
             let cpus = parse_cpulist(text).unwrap();
             assert_eq!(format_cpulist(&cpus), text);
             assert_eq!(parse_cpulist(&format_cpulist(&cpus)).unwrap(), cpus);
@@ -870,10 +805,9 @@ mod tests {
         let lines: Vec<&str> = table.lines().collect();
         assert_eq!(lines.len(), 3, "{table}");
         assert!(lines[0].starts_with("node"), "{table}");
-        for (line, cpus, free_mib) in [
-            (lines[1], "0-3,8-11", "8192"),
-            (lines[2], "4-7,12-15", "12288"),
-        ] {
+        for (line, cpus, free_mib) in
+            [(lines[1], "0-3,8-11", "8192"), (lines[2], "4-7,12-15", "12288")]
+        {
             assert!(line.contains(cpus), "{table}");
             assert!(line.contains("16384"), "{table}");
             assert!(line.contains(free_mib), "{table}");
@@ -902,18 +836,12 @@ mod tests {
         fs::write(&meminfo, "Node 1 MemFree: 1 kB\n").unwrap();
         let err = Topology::read_from(&root.0).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
-        assert!(
-            err.to_string().contains(&meminfo.display().to_string()),
-            "{err}"
-        );
+        assert!(err.to_string().contains(&meminfo.display().to_string()), "{err}");
         assert!(err.to_string().contains("MemTotal"), "{err}");
 
         fs::write(&meminfo, "Node 1 MemTotal: lots kB\nNode 1 MemFree: 1 kB\n").unwrap();
         let err = Topology::read_from(&root.0).unwrap_err();
-        assert!(
-            err.to_string().contains(&meminfo.display().to_string()),
-            "{err}"
-        );
+        assert!(err.to_string().contains(&meminfo.display().to_string()), "{err}");
         assert!(err.to_string().contains("lots"), "{err}");
 
         let root = two_node_tree();
@@ -921,31 +849,21 @@ mod tests {
         fs::write(&cpulist, "0-3,x\n").unwrap();
         let err = Topology::read_from(&root.0).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
-        assert!(
-            err.to_string().contains(&cpulist.display().to_string()),
-            "{err}"
-        );
+        assert!(err.to_string().contains(&cpulist.display().to_string()), "{err}");
         assert!(err.to_string().contains("0-3,x"), "{err}");
 
         let root = two_node_tree();
-        let free = root
-            .0
-            .join("sys/devices/system/node/node1/hugepages/hugepages-2048kB/free_hugepages");
+        let free =
+            root.0.join("sys/devices/system/node/node1/hugepages/hugepages-2048kB/free_hugepages");
         fs::remove_file(&free).unwrap();
         let err = Topology::read_from(&root.0).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::NotFound);
-        assert!(
-            err.to_string().contains(&free.display().to_string()),
-            "{err}"
-        );
+        assert!(err.to_string().contains(&free.display().to_string()), "{err}");
 
         let root = FakeRoot::new("empty");
         let err = Topology::read_from(&root.0).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::NotFound);
-        assert!(
-            err.to_string().contains("sys/devices/system/cpu/online"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("sys/devices/system/cpu/online"), "{err}");
     }
 
     fn no_numa_tree() -> FakeRoot {
@@ -986,18 +904,13 @@ mod tests {
         assert_eq!(topology.node_of_cpu(6), None);
 
         fs::remove_dir_all(root.0.join("sys/kernel/mm/hugepages")).unwrap();
-        assert!(Topology::read_from(&root.0).unwrap().nodes[0]
-            .hugepages
-            .is_empty());
+        assert!(Topology::read_from(&root.0).unwrap().nodes[0].hugepages.is_empty());
 
         let meminfo = root.0.join("proc/meminfo");
         fs::remove_file(&meminfo).unwrap();
         let err = Topology::read_from(&root.0).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::NotFound);
-        assert!(
-            err.to_string().contains(&meminfo.display().to_string()),
-            "{err}"
-        );
+        assert!(err.to_string().contains(&meminfo.display().to_string()), "{err}");
     }
 
     #[test]
@@ -1011,15 +924,9 @@ mod tests {
         root.write(&format!("{devices}/0000:03:00.0/class"), "0x020000\n");
 
         assert_eq!(pci_numa_node_from(&root.0, "0000:00:03.0").unwrap(), None);
-        assert_eq!(
-            pci_numa_node_from(&root.0, "0000:01:00.0").unwrap(),
-            Some(0)
-        );
+        assert_eq!(pci_numa_node_from(&root.0, "0000:01:00.0").unwrap(), Some(0));
         assert_eq!(pci_numa_node_from(&root.0, "01:00.0").unwrap(), Some(0));
-        assert_eq!(
-            pci_numa_node_from(&root.0, "0000:81:00.1").unwrap(),
-            Some(1)
-        );
+        assert_eq!(pci_numa_node_from(&root.0, "0000:81:00.1").unwrap(), Some(1));
         assert_eq!(pci_numa_node_from(&root.0, "81:00.1").unwrap(), Some(1));
         // No numa_node attribute (kernel without NUMA): the platform does not say.
         assert_eq!(pci_numa_node_from(&root.0, "03:00.0").unwrap(), None);
@@ -1036,14 +943,7 @@ mod tests {
         assert!(err.to_string().contains("numa_node"), "{err}");
         assert!(err.to_string().contains("garbage"), "{err}");
 
-        for bad in [
-            "",
-            "01:00",
-            "1:00.0",
-            "../../etc",
-            "0000:01:00.0/..",
-            "zz:00.0",
-        ] {
+        for bad in ["", "01:00", "1:00.0", "../../etc", "0000:01:00.0/..", "zz:00.0"] {
             let err = pci_numa_node_from(&root.0, bad).unwrap_err();
             assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{bad:?}");
         }

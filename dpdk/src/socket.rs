@@ -46,11 +46,7 @@ impl SocketId {
         if known.contains(&id) {
             Ok(SocketId(id as i32))
         } else {
-            Err(Error::UnknownSocket {
-                call: call(),
-                socket: id,
-                known,
-            })
+            Err(Error::UnknownSocket { call: call(), socket: id, known })
         }
     }
 
@@ -70,10 +66,7 @@ impl SocketId {
     /// [`Error::EalNotRunning`] when the EAL is not initialised.
     pub fn all() -> Result<Vec<SocketId>> {
         ensure_running(|| Call::new("SocketId::all", ""))?;
-        Ok(Self::physical_ids()
-            .into_iter()
-            .map(|id| SocketId(id as i32))
-            .collect())
+        Ok(Self::physical_ids().into_iter().map(|id| SocketId(id as i32)).collect())
     }
 
     fn physical_ids() -> Vec<u32> {

@@ -156,13 +156,7 @@ fn install_logger() {
 
 /// The records logged so far that match `pred`.
 pub fn logged(pred: impl Fn(&Record) -> bool) -> Vec<Record> {
-    RECORDS
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .iter()
-        .filter(|r| pred(r))
-        .cloned()
-        .collect()
+    RECORDS.lock().unwrap_or_else(|p| p.into_inner()).iter().filter(|r| pred(r)).cloned().collect()
 }
 
 /// Runs one `#[ignore]`d test of the current test binary in a child process, with
@@ -170,13 +164,7 @@ pub fn logged(pred: impl Fn(&Record) -> bool) -> Vec<Record> {
 pub fn run_child(test: &str, envs: &[(&str, &str)]) -> Output {
     let exe = std::env::current_exe().expect("the test binary's path");
     let output = Command::new(exe)
-        .args([
-            test,
-            "--exact",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+        .args([test, "--exact", "--ignored", "--nocapture", "--test-threads=1"])
         .env(CHILD_ENV, "1")
         .envs(envs.iter().copied())
         .output()
@@ -194,10 +182,7 @@ pub fn run_child(test: &str, envs: &[(&str, &str)]) -> Output {
 pub fn assert_child_passed(output: &Output) {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "child failed: {}", output.status);
-    assert!(
-        stdout.contains("1 passed"),
-        "the child ran no test:\n{stdout}"
-    );
+    assert!(stdout.contains("1 passed"), "the child ran no test:\n{stdout}");
 }
 
 /// Panics unless this process is a child started by [`run_child`] (so a child-only test

@@ -16,25 +16,11 @@ pub struct DemoStep {
 pub const DEMO_STEPS: &[DemoStep] = &[
     DemoStep {
         title: "NUMA topology",
-        cargo_args: &[
-            "run",
-            "--release",
-            "-p",
-            "dpdk-examples",
-            "--example",
-            "numa_topology",
-        ],
+        cargo_args: &["run", "--release", "-p", "dpdk-examples", "--example", "numa_topology"],
     },
     DemoStep {
         title: "tour of EAL, lcores and sockets",
-        cargo_args: &[
-            "run",
-            "--release",
-            "-p",
-            "dpdk-examples",
-            "--example",
-            "tour",
-        ],
+        cargo_args: &["run", "--release", "-p", "dpdk-examples", "--example", "tour"],
     },
 ];
 
@@ -59,10 +45,7 @@ pub fn run(mode: MemoryMode) -> Result<(), Failure> {
     let steps = steps(mode, std::env::var_os("RUST_LOG").is_some());
     let titles: Vec<&str> = DEMO_STEPS.iter().map(|d| d.title).collect();
     let mut plan = Plan::new(&titles);
-    let result = steps
-        .iter()
-        .enumerate()
-        .try_for_each(|(index, step)| plan.run(index, step));
+    let result = steps.iter().enumerate().try_for_each(|(index, step)| plan.run(index, step));
     println!();
     println!("{}", plan.summary(&[format!("memory mode: {mode}")]));
     result
@@ -82,9 +65,6 @@ mod tests {
              cargo run --release -p dpdk-examples --example numa_topology"
         );
         let steps = super::steps(MemoryMode::Hugepages, true);
-        assert_eq!(
-            steps[1].env,
-            [("DPDK_RS_MEMORY".to_owned(), "hugepages".to_owned())]
-        );
+        assert_eq!(steps[1].env, [("DPDK_RS_MEMORY".to_owned(), "hugepages".to_owned())]);
     }
 }

@@ -130,9 +130,7 @@ pub struct Mount {
 
 /// Parses a `pagesize=` value: `2M`, `1G`, `1024M`, `2048k`.
 fn parse_size_kib(text: &str) -> Option<u64> {
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let number: u64 = number.parse().ok()?;
     let factor = match unit {
@@ -183,27 +181,20 @@ pub fn parse_hugetlbfs_mounts(text: &str) -> Vec<Mount> {
                 .flat_map(|options| options.split(','))
                 .find_map(|option| option.strip_prefix("pagesize="))
                 .and_then(parse_size_kib);
-            Some(Mount {
-                path: PathBuf::from(unescape_mount_field(fields[1])),
-                page_size_kib,
-            })
+            Some(Mount { path: PathBuf::from(unescape_mount_field(fields[1])), page_size_kib })
         })
         .collect()
 }
 
 /// The first mount that serves pages of `page_size_kib`.
 pub fn pick_mount(mounts: &[Mount], page_size_kib: u64) -> Option<&Mount> {
-    mounts
-        .iter()
-        .find(|m| m.page_size_kib.map_or(true, |size| size == page_size_kib))
+    mounts.iter().find(|m| m.page_size_kib.map_or(true, |size| size == page_size_kib))
 }
 
 /// Whether a file in a hugetlbfs mount looks like a hugepage file of a dpdk-rs run
 /// (EAL file prefix `rs...` or `dpdk-rs-...`: `rs*map_*`, `dpdk-rs-*map_*`).
 pub fn is_dpdk_rs_hugepage_file(name: &str) -> bool {
-    let rest = name
-        .strip_prefix("dpdk-rs-")
-        .or_else(|| name.strip_prefix("rs"));
+    let rest = name.strip_prefix("dpdk-rs-").or_else(|| name.strip_prefix("rs"));
     rest.is_some_and(|rest| rest.contains("map_"))
 }
 
@@ -233,11 +224,7 @@ pub fn decide(facts: &Facts) -> Result<(), String> {
     };
     let size = format_kib(info.page_size_kib);
     if info.shortfall() > 0 {
-        let have = format!(
-            "{} free {size} hugepages, {} wanted",
-            info.free,
-            info.pages_wanted()
-        );
+        let have = format!("{} free {size} hugepages, {} wanted", info.free, info.pages_wanted());
         return Err(if !facts.setup_attempted {
             format!("{have}; set-up skipped (--no-setup)")
         } else if !facts.is_root {
@@ -261,10 +248,7 @@ pub fn decide(facts: &Facts) -> Result<(), String> {
         });
     };
     if let Some(error) = &facts.mount_unwritable {
-        return Err(format!(
-            "cannot create files in {}: {error}",
-            mount.path.display()
-        ));
+        return Err(format!("cannot create files in {}: {error}", mount.path.display()));
     }
     Ok(())
 }
@@ -313,17 +297,8 @@ impl State {
     /// Decides the mode from the facts.
     pub fn from_facts(facts: Facts, dpdk_rs_files: usize) -> State {
         let why_not = decide(&facts).err();
-        let mode = if why_not.is_none() {
-            MemoryMode::Hugepages
-        } else {
-            MemoryMode::NoHuge
-        };
-        State {
-            facts,
-            mode,
-            why_not,
-            dpdk_rs_files,
-        }
+        let mode = if why_not.is_none() { MemoryMode::Hugepages } else { MemoryMode::NoHuge };
+        State { facts, mode, why_not, dpdk_rs_files }
     }
 
     /// `hugepages (512 x 2 MiB free)` or `no-huge`.
@@ -357,12 +332,7 @@ impl State {
                 self.dpdk_rs_files
             );
         }
-        println!(
-            "memory mode: {} ({}={})",
-            self.describe(),
-            MemoryMode::ENV,
-            self.mode
-        );
+        println!("memory mode: {} ({}={})", self.describe(), MemoryMode::ENV, self.mode);
         if let Some(why) = &self.why_not {
             print_banner(why);
         }
@@ -383,11 +353,7 @@ fn find_mount(page_size_kib: u64) -> Option<Mount> {
 /// Creates and removes an empty file in `dir` (takes no hugepage), to see if EAL could.
 fn check_writable(dir: &Path) -> Result<(), String> {
     let probe = dir.join(format!(".xtask-probe-{}", std::process::id()));
-    fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&probe)
-        .map_err(|e| e.to_string())?;
+    fs::OpenOptions::new().write(true).create_new(true).open(&probe).map_err(|e| e.to_string())?;
     fs::remove_file(&probe).map_err(|e| e.to_string())
 }
 
@@ -405,12 +371,7 @@ fn count_dpdk_rs_files(dir: &Path) -> usize {
 
 /// Looks without changing anything (`--no-setup`).
 pub fn probe(is_root: bool) -> State {
-    observe(Facts {
-        meminfo: read_meminfo(),
-        is_root,
-        setup_attempted: false,
-        ..Facts::default()
-    })
+    observe(Facts { meminfo: read_meminfo(), is_root, setup_attempted: false, ..Facts::default() })
 }
 
 /// Fills in the mount facts and decides.
@@ -429,12 +390,8 @@ fn observe(mut facts: Facts) -> State {
 /// As root: reserves pages up to [`BYTES_WANTED`] free and mounts hugetlbfs if needed.
 /// Not root: only looks.
 pub fn prepare(is_root: bool) -> State {
-    let mut facts = Facts {
-        meminfo: read_meminfo(),
-        is_root,
-        setup_attempted: true,
-        ..Facts::default()
-    };
+    let mut facts =
+        Facts { meminfo: read_meminfo(), is_root, setup_attempted: true, ..Facts::default() };
     let Some(info) = facts.meminfo else {
         return observe(facts);
     };
@@ -449,10 +406,7 @@ pub fn prepare(is_root: bool) -> State {
         }
         facts.meminfo = read_meminfo();
         if let Some(after) = facts.meminfo {
-            println!(
-                "hugepages: the kernel now has {} total, {} free",
-                after.total, after.free
-            );
+            println!("hugepages: the kernel now has {} total, {} free", after.total, after.free);
         }
     }
     if is_root && find_mount(info.page_size_kib).is_none() {
@@ -460,6 +414,22 @@ pub fn prepare(is_root: bool) -> State {
         facts.mount_error = mount_hugetlbfs().err();
     }
     observe(facts)
+}
+
+/// As root, raises the kernel's reservation until `pages` hugepages are free (the
+/// benchmarks' 1 GiB array needs more than the tests' 512). Returns what the kernel
+/// granted, or why not.
+pub fn top_up_free(pages: u64) -> Result<MemInfo, String> {
+    let info = read_meminfo().ok_or("the kernel reports no hugepages")?;
+    if info.free >= pages {
+        return Ok(info);
+    }
+    let target = info.total + (pages - info.free);
+    println!("hugepages: {} free, {pages} wanted: echo {target} > {NR_HUGEPAGES}", info.free);
+    fs::write(NR_HUGEPAGES, format!("{target}\n")).map_err(|e| e.to_string())?;
+    let after = read_meminfo().ok_or("the kernel reports no hugepages")?;
+    println!("hugepages: the kernel now has {} total, {} free", after.total, after.free);
+    Ok(after)
 }
 
 /// `mkdir -p /dev/hugepages; mount -t hugetlbfs nodev /dev/hugepages`.
@@ -495,20 +465,13 @@ Hugetlb:         1228800 kB
 ";
 
     fn info(total: u64, free: u64) -> MemInfo {
-        MemInfo {
-            total,
-            free,
-            page_size_kib: 2048,
-        }
+        MemInfo { total, free, page_size_kib: 2048 }
     }
 
     fn usable() -> Facts {
         Facts {
             meminfo: Some(info(512, 512)),
-            mount: Some(Mount {
-                path: PathBuf::from("/dev/hugepages"),
-                page_size_kib: Some(2048),
-            }),
+            mount: Some(Mount { path: PathBuf::from("/dev/hugepages"), page_size_kib: Some(2048) }),
             is_root: true,
             setup_attempted: true,
             ..Facts::default()
@@ -529,11 +492,7 @@ Hugetlb:         1228800 kB
         assert_eq!(info.nr_hugepages_target(), Some(1012));
         assert_eq!(self::info(0, 0).nr_hugepages_target(), Some(512));
         assert_eq!(self::info(1024, 600).nr_hugepages_target(), None);
-        let gigantic = MemInfo {
-            total: 0,
-            free: 0,
-            page_size_kib: 1024 * 1024,
-        };
+        let gigantic = MemInfo { total: 0, free: 0, page_size_kib: 1024 * 1024 };
         assert_eq!(gigantic.pages_wanted(), 1);
         assert_eq!(gigantic.free_text(), "0 x 1 GiB free");
     }
@@ -591,10 +550,7 @@ tmpfs /dev/shm tmpfs rw 0 0
 
     #[test]
     fn no_huge_without_kernel_support() {
-        let facts = Facts {
-            meminfo: None,
-            ..usable()
-        };
+        let facts = Facts { meminfo: None, ..usable() };
         let state = State::from_facts(facts, 0);
         assert_eq!(state.mode, MemoryMode::NoHuge);
         assert_eq!(state.describe(), "no-huge");
@@ -603,46 +559,30 @@ tmpfs /dev/shm tmpfs rw 0 0
 
     #[test]
     fn no_huge_when_pages_are_short_says_why() {
-        let short = Facts {
-            meminfo: Some(info(0, 0)),
-            ..usable()
-        };
-        let not_root = Facts {
-            is_root: false,
-            ..short.clone()
-        };
+        let short = Facts { meminfo: Some(info(0, 0)), ..usable() };
+        let not_root = Facts { is_root: false, ..short.clone() };
         assert!(decide(&not_root).unwrap_err().contains("not root"));
-        let skipped = Facts {
-            setup_attempted: false,
-            ..short.clone()
-        };
+        let skipped = Facts { setup_attempted: false, ..short.clone() };
         assert!(decide(&skipped).unwrap_err().contains("--no-setup"));
         let refused = Facts {
             reserve_error: Some("Read-only file system (os error 30)".to_owned()),
             ..short.clone()
         };
-        assert!(decide(&refused)
-            .unwrap_err()
-            .contains("Read-only file system"));
+        assert!(decide(&refused).unwrap_err().contains("Read-only file system"));
         assert!(decide(&short).unwrap_err().contains("granted no more"));
     }
 
     #[test]
     fn no_huge_without_a_usable_mount() {
-        let unmounted = Facts {
-            mount: None,
-            mount_error: Some("permission denied".to_owned()),
-            ..usable()
-        };
+        let unmounted =
+            Facts { mount: None, mount_error: Some("permission denied".to_owned()), ..usable() };
         let why = decide(&unmounted).unwrap_err();
         assert!(why.contains("no hugetlbfs mount") && why.contains("permission denied"));
         let read_only = Facts {
             mount_unwritable: Some("Permission denied (os error 13)".to_owned()),
             ..usable()
         };
-        assert!(decide(&read_only)
-            .unwrap_err()
-            .contains("cannot create files"));
+        assert!(decide(&read_only).unwrap_err().contains("cannot create files"));
     }
 
     #[test]

@@ -96,9 +96,7 @@ where
             flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
             word => {
                 if let Some(first) = command {
-                    return Err(format!(
-                        "one command at a time (got `{first:?}` and `{word}`)"
-                    ));
+                    return Err(format!("one command at a time (got `{first:?}` and `{word}`)"));
                 }
                 let parsed = match word {
                     "demo" => Command::Demo,
@@ -118,21 +116,13 @@ where
     if no_setup && matches!(command, Command::Setup | Command::Help) {
         return Err("`--no-setup` only applies to `demo`, `test` and `bench`".to_owned());
     }
-    Ok(Options {
-        command,
-        quick,
-        no_setup,
-    })
+    Ok(Options { command, quick, no_setup })
 }
 
 impl Options {
     /// The options that print the help.
     fn help() -> Options {
-        Options {
-            command: Command::Help,
-            quick: false,
-            no_setup: false,
-        }
+        Options { command: Command::Help, quick: false, no_setup: false }
     }
 }
 
@@ -245,23 +235,10 @@ mod tests {
         assert_eq!(parse(&[]).unwrap().command, Command::Help);
         assert_eq!(parse(&["demo"]).unwrap().command, Command::Demo);
         assert_eq!(parse(&["setup"]).unwrap().command, Command::Setup);
-        assert_eq!(
-            parse(&["bench", "--no-setup"]).unwrap().command,
-            Command::Bench
-        );
+        assert_eq!(parse(&["bench", "--no-setup"]).unwrap().command, Command::Bench);
         let test = parse(&["test", "--quick", "--no-setup"]).unwrap();
-        assert_eq!(
-            test,
-            Options {
-                command: Command::Test,
-                quick: true,
-                no_setup: true
-            }
-        );
-        assert_eq!(
-            parse(&["--quick", "test"]).unwrap(),
-            parse(&["test", "--quick"]).unwrap()
-        );
+        assert_eq!(test, Options { command: Command::Test, quick: true, no_setup: true });
+        assert_eq!(parse(&["--quick", "test"]).unwrap(), parse(&["test", "--quick"]).unwrap());
         assert_eq!(parse(&["test", "--help"]).unwrap().command, Command::Help);
     }
 

@@ -82,11 +82,7 @@ impl Step {
 
     /// Runs the step in the workspace root, inheriting stdout and stderr.
     pub fn execute(&self) -> Result<(), Failure> {
-        let program = if self.program == "cargo" {
-            cargo_program()
-        } else {
-            self.program.clone()
-        };
+        let program = if self.program == "cargo" { cargo_program() } else { self.program.clone() };
         let status = Command::new(&program)
             .args(&self.args)
             .envs(self.env.iter().map(|(k, v)| (k, v)))
@@ -103,11 +99,7 @@ impl Step {
 
 /// Runs `program args` quietly and returns its trimmed stdout when it succeeds.
 pub fn output_of(program: &str, args: &[&str]) -> Option<String> {
-    let program = if program == "cargo" {
-        cargo_program()
-    } else {
-        program.to_owned()
-    };
+    let program = if program == "cargo" { cargo_program() } else { program.to_owned() };
     let output = Command::new(program)
         .args(args)
         .current_dir(workspace_root())
@@ -115,10 +107,7 @@ pub fn output_of(program: &str, args: &[&str]) -> Option<String> {
         .stderr(Stdio::null())
         .output()
         .ok()?;
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
 }
 
 /// `12.3s` or `2m 05.1s`.
@@ -187,11 +176,7 @@ impl Plan {
     /// Records step `index` as skipped.
     pub fn skip(&mut self, index: usize, why: &str) {
         println!();
-        println!(
-            "==> {} {}: skipped ({why})",
-            self.tag(index),
-            self.titles[index]
-        );
+        println!("==> {} {}: skipped ({why})", self.tag(index), self.titles[index]);
         self.outcomes[index] = Some(Outcome::Skipped(why.to_owned()));
     }
 
@@ -214,19 +199,13 @@ impl Plan {
                 Some(Outcome::Skipped(why)) => format!("skipped ({why})"),
                 None => "not run".to_owned(),
             };
-            out.push_str(&format!(
-                "  {} {title:<width$}  {outcome}\n",
-                self.tag(index)
-            ));
+            out.push_str(&format!("  {} {title:<width$}  {outcome}\n", self.tag(index)));
         }
         for line in extra {
             out.push_str(line);
             out.push('\n');
         }
-        out.push_str(&format!(
-            "wall time: {}",
-            format_duration(self.started.elapsed())
-        ));
+        out.push_str(&format!("wall time: {}", format_duration(self.started.elapsed())));
         out
     }
 }
@@ -237,11 +216,8 @@ mod tests {
 
     #[test]
     fn header_shows_environment_and_command() {
-        let step = Step::cargo(
-            "tests with hugepages",
-            &["test", "--workspace", "--all-targets"],
-        )
-        .env("DPDK_RS_MEMORY", "hugepages");
+        let step = Step::cargo("tests with hugepages", &["test", "--workspace", "--all-targets"])
+            .env("DPDK_RS_MEMORY", "hugepages");
         assert_eq!(
             step.header(),
             "tests with hugepages (DPDK_RS_MEMORY=hugepages): cargo test --workspace --all-targets"

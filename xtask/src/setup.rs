@@ -43,21 +43,9 @@ pub const REQUIREMENTS: &[Requirement] = &[
         check: Check::Program("dpdk-test"),
         package: "dpdk-dev",
     },
-    Requirement {
-        what: "clang",
-        check: Check::Program("clang"),
-        package: "clang",
-    },
-    Requirement {
-        what: "libclang, for bindgen",
-        check: Check::Libclang,
-        package: "libclang-dev",
-    },
-    Requirement {
-        what: "pkg-config",
-        check: Check::Program("pkg-config"),
-        package: "pkg-config",
-    },
+    Requirement { what: "clang", check: Check::Program("clang"), package: "clang" },
+    Requirement { what: "libclang, for bindgen", check: Check::Libclang, package: "libclang-dev" },
+    Requirement { what: "pkg-config", check: Check::Program("pkg-config"), package: "pkg-config" },
     Requirement {
         what: "a C compiler (cc), for the C code next to the Rust",
         check: Check::Program("cc"),
@@ -147,9 +135,8 @@ fn find_libclang() -> Option<String> {
         }
     }
     let ldconfig = find_program("ldconfig").unwrap_or_else(|| PathBuf::from("/sbin/ldconfig"));
-    if let Some(found) = output_of(&ldconfig.to_string_lossy(), &["-p"])
-        .as_deref()
-        .and_then(libclang_in_ldconfig)
+    if let Some(found) =
+        output_of(&ldconfig.to_string_lossy(), &["-p"]).as_deref().and_then(libclang_in_ldconfig)
     {
         return Some(found);
     }
@@ -163,11 +150,7 @@ fn find_libclang() -> Option<String> {
         })
         .unwrap_or_default();
     llvm_dirs.sort();
-    llvm_dirs
-        .iter()
-        .rev()
-        .find_map(|dir| libclang_in_dir(dir))
-        .map(|p| p.display().to_string())
+    llvm_dirs.iter().rev().find_map(|dir| libclang_in_dir(dir)).map(|p| p.display().to_string())
 }
 
 /// The installed DPDK version, from pkg-config.
@@ -180,10 +163,7 @@ fn dpdk_version() -> Option<String> {
 pub fn dpdk_version_supported(version: &str) -> bool {
     let mut parts = version.trim().split('.');
     let number = |part: Option<&str>| -> Option<u32> {
-        part?
-            .trim_end_matches(|c: char| !c.is_ascii_digit())
-            .parse()
-            .ok()
+        part?.trim_end_matches(|c: char| !c.is_ascii_digit()).parse().ok()
     };
     match (number(parts.next()), number(parts.next())) {
         (Some(year), Some(month)) => {
@@ -259,10 +239,7 @@ pub fn ensure_packages(is_root: bool) -> Result<(), Failure> {
         return Ok(());
     }
     for requirement in &missing {
-        println!(
-            "missing: {} (package {})",
-            requirement.what, requirement.package
-        );
+        println!("missing: {} (package {})", requirement.what, requirement.package);
     }
     let packages = packages_for(&missing);
     if !is_root {
@@ -290,8 +267,7 @@ pub fn ensure_packages(is_root: bool) -> Result<(), Failure> {
     ];
     for step in &steps {
         println!("$ {}", step.command_line());
-        step.execute()
-            .map_err(|f| Failure(format!("set-up: {f}")))?;
+        step.execute().map_err(|f| Failure(format!("set-up: {f}")))?;
     }
     let still_missing = missing_requirements();
     if !still_missing.is_empty() {
@@ -333,10 +309,7 @@ pub fn print_state() {
     println!("system:");
     for requirement in REQUIREMENTS {
         let found = check(requirement).unwrap_or_else(|| "MISSING".to_owned());
-        println!(
-            "  {:<12} {:<54} {found}",
-            requirement.package, requirement.what
-        );
+        println!("  {:<12} {:<54} {found}", requirement.package, requirement.what);
     }
     if let Some(version) = dpdk_version() {
         let verdict = if dpdk_version_supported(&version) {
@@ -370,20 +343,10 @@ mod tests {
 
     #[test]
     fn libclang_names() {
-        for yes in [
-            "libclang.so",
-            "libclang.so.1",
-            "libclang-14.so",
-            "libclang-14.so.13",
-        ] {
+        for yes in ["libclang.so", "libclang.so.1", "libclang-14.so", "libclang-14.so.13"] {
             assert!(is_libclang_name(yes), "{yes}");
         }
-        for no in [
-            "libclang-cpp.so.14",
-            "libclangAST.a",
-            "libclang-14.a",
-            "libc.so.6",
-        ] {
+        for no in ["libclang-cpp.so.14", "libclangAST.a", "libclang-14.a", "libc.so.6"] {
             assert!(!is_libclang_name(no), "{no}");
         }
         let ldconfig = "\
@@ -395,10 +358,7 @@ mod tests {
             libclang_in_ldconfig(ldconfig).as_deref(),
             Some("/lib/x86_64-linux-gnu/libclang-14.so.13")
         );
-        assert_eq!(
-            libclang_in_ldconfig("\tlibc.so.6 (libc6) => /lib/libc.so.6"),
-            None
-        );
+        assert_eq!(libclang_in_ldconfig("\tlibc.so.6 (libc6) => /lib/libc.so.6"), None);
     }
 
     #[test]

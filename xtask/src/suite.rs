@@ -4,13 +4,8 @@ use crate::hugepages::{self, MemoryMode};
 use crate::run::{output_of, Failure, Plan, Step};
 
 /// The steps, in order; the numbers in the headers come from here.
-const TITLES: [&str; 5] = [
-    "fmt check",
-    "clippy",
-    "tests with hugepages",
-    "tests without hugepages",
-    "doc tests",
-];
+const TITLES: [&str; 5] =
+    ["fmt check", "clippy", "tests with hugepages", "tests without hugepages", "doc tests"];
 /// Index of `cargo fmt --all -- --check`.
 const FMT: usize = 0;
 /// Index of `cargo clippy ... -D warnings`.
@@ -31,10 +26,9 @@ pub fn is_ci(value: Option<&str>) -> bool {
 /// else under cargo test. Returns the step and a line saying which runner it is.
 pub fn no_huge_step(nextest: Option<&str>) -> (Step, String) {
     let (args, runner): (&[&str], String) = match nextest {
-        Some(version) => (
-            &["nextest", "run", "--workspace", "--all-targets"],
-            format!("runner: {version}"),
-        ),
+        Some(version) => {
+            (&["nextest", "run", "--workspace", "--all-targets"], format!("runner: {version}"))
+        }
         None => (
             &["test", "--workspace", "--all-targets"],
             "runner: cargo test (cargo-nextest is not installed)".to_owned(),
@@ -61,22 +55,12 @@ fn run_steps(
         plan.skip(FMT, "--quick");
         plan.skip(CLIPPY, "--quick");
     } else {
-        plan.run(
-            FMT,
-            &Step::cargo(TITLES[FMT], &["fmt", "--all", "--", "--check"]),
-        )?;
+        plan.run(FMT, &Step::cargo(TITLES[FMT], &["fmt", "--all", "--", "--check"]))?;
         plan.run(
             CLIPPY,
             &Step::cargo(
                 TITLES[CLIPPY],
-                &[
-                    "clippy",
-                    "--workspace",
-                    "--all-targets",
-                    "--",
-                    "-D",
-                    "warnings",
-                ],
+                &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
             ),
         )?;
     }
@@ -113,11 +97,7 @@ pub fn run(state: &hugepages::State, quick: bool) -> Result<(), Failure> {
     let mut plan = Plan::new(&TITLES);
     let mut modes = Vec::new();
     let result = run_steps(&mut plan, state, quick, &mut modes);
-    let modes = if modes.is_empty() {
-        "none".to_owned()
-    } else {
-        modes.join(", ")
-    };
+    let modes = if modes.is_empty() { "none".to_owned() } else { modes.join(", ") };
     println!();
     println!("{}", plan.summary(&[format!("memory modes run: {modes}")]));
     result
