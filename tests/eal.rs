@@ -8,6 +8,7 @@ use dpdk::numa::Topology;
 use dpdk::{EalBuilder, Error, LcoreId, Memory, SocketId};
 use dpdk_tests::{
     assert_child_passed, eal, logged, memory_mode, require_child, run_child, unique_name,
+    worker_turn,
 };
 
 #[test]
@@ -80,6 +81,7 @@ fn unknown_sockets_and_lcores_are_clear_errors() {
 #[test]
 fn socket_of_threads() {
     let eal = eal();
+    let _turn = worker_turn();
     // A test thread is no EAL thread.
     assert_eq!(LcoreId::current(), None);
     assert_eq!(SocketId::current(), SocketId::ANY);
@@ -88,10 +90,28 @@ fn socket_of_threads() {
     assert_eq!(seen.join().unwrap(), (Some(worker), worker.socket()));
 }
 
-/// Tests that launch on the one worker lcore take turns (they run in parallel threads).
-fn worker_turn() -> std::sync::MutexGuard<'static, ()> {
-    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    TURN.lock().unwrap_or_else(|p| p.into_inner())
+/// `LcoreId::current` reads DPDK's thread-local lcore id directly; it must agree with
+/// DPDK's own `rte_lcore_id()` on every kind of thread.
+#[test]
+fn the_lcore_id_read_agrees_with_dpdk() {
+    let eal = eal();
+    let _turn = worker_turn();
+    let both = || {
+        // SAFETY: reads the calling thread's lcore id.
+        let dpdk = unsafe { dpdk::ffi::rte_lcore_id() };
+        (LcoreId::current().map_or(dpdk::ffi::LCORE_ID_ANY, |l| l.id()), dpdk)
+    };
+    let (mine, theirs) = both();
+    assert_eq!(mine, theirs, "unregistered thread");
+    let (mine, theirs) = eal.launch(eal.workers()[0], both).unwrap().join().unwrap();
+    assert_eq!((mine, theirs), (1, 1), "worker lcore");
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let reg = eal.register_thread().unwrap();
+            let (mine, theirs) = both();
+            assert_eq!((mine, theirs), (reg.lcore().id(), reg.lcore().id()), "registered");
+        });
+    });
 }
 
 #[test]

@@ -83,6 +83,13 @@ fn start_eal() -> Result<Eal, String> {
     Ok(eal)
 }
 
+/// Tests that launch work on the worker lcore take turns: it runs one job at a time, and
+/// the tests of a process run in parallel threads.
+pub fn worker_turn() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: Mutex<()> = Mutex::new(());
+    TURN.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// Free 2 MiB hugepages on this machine (from `/proc/meminfo`), for messages.
 pub fn free_hugepages() -> u64 {
     std::fs::read_to_string("/proc/meminfo")

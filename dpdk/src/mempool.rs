@@ -1,0 +1,1121 @@
+//! Typed, NUMA-placed object pools over `rte_mempool`: [`Mempool`], its RAII objects
+//! ([`Pooled`]), caller-owned batches for bulk moves ([`Batch`]), user-owned caches
+//! ([`MempoolCache`]) and an untyped byte-buffer variant ([`BufPool`]).
+//!
+//! # Safety model
+//! - Every object is initialised when the pool is created and dropped when it is freed, so
+//!   an object handed out is always a valid `T` holding what its last user left.
+//! - Objects borrow their pool (`Pooled<'p, T>`), so safe code cannot free a pool while
+//!   objects are out, and an object always goes back to the pool it came from, once.
+//!   To send an object through a ring, [`Pooled::into_raw`] gives up the borrow and the
+//!   `unsafe` [`Mempool::from_raw`] takes it back.
+//! - A pool created with single-producer put or single-consumer get is a
+//!   `Mempool<T, Local>`: `Send` but not `Sync`, so no two threads can use it at once.
+//! - Objects are `Send` when `T` is; a pool is `Sync` when `T` is `Send` (objects of one
+//!   pool are handed to whichever thread asks).
+//!
+//! # Speed
+//! Getting and putting go through the calling lcore's cache exactly as DPDK's inline C
+//! does (`rte_mempool_do_generic_get/put` of 22.11), ported to Rust so that the common
+//! case, served by the cache, is inlined into the caller; anything else (cache empty or
+//! full, no cache, a thread without an lcore id) calls DPDK's own
+//! `rte_mempool_generic_get/put` through the generated wrappers, which repeats the same
+//! checks and does the rest. The lcore id is read from DPDK's thread-local variable.
+
+use std::ffi::{c_uint, c_void, CStr};
+use std::fmt;
+use std::marker::PhantomData;
+use std::mem::{ManuallyDrop, MaybeUninit};
+use std::ops::{Deref, DerefMut};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr::NonNull;
+
+use crate::eal::Eal;
+use crate::error::{check_name, Call, Error, Result};
+use crate::ffi;
+use crate::lcore::raw_lcore_id;
+use crate::SocketId;
+
+/// The longest pool name DPDK accepts, in bytes (`RTE_MEMPOOL_NAMESIZE` - 1, read off
+/// the `name` array of `struct rte_mempool`, since the macro itself uses `sizeof`).
+pub const NAME_MAX: usize = {
+    const fn len_of<const N: usize>(_: fn(&ffi::rte_mempool) -> &[std::ffi::c_char; N]) -> usize {
+        N
+    }
+    len_of(|mp| &mp.name) - 1
+};
+
+/// The largest element DPDK's 32-bit size arithmetic handles without wrapping: DPDK
+/// rounds the size up (alignment, header, trailer) in 32 bits, and a size near
+/// `u32::MAX` wraps to a tiny element that it then accepts.
+pub const ELT_SIZE_MAX: u32 = u32::MAX / 2;
+
+/// The largest per-lcore cache DPDK allows (`RTE_MEMPOOL_CACHE_MAX_SIZE`).
+pub const CACHE_MAX: u32 = ffi::RTE_MEMPOOL_CACHE_MAX_SIZE;
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// Whether a pool may be used by several threads at once; see [`Shared`] and [`Local`].
+pub trait Sharing: sealed::Sealed + 'static {}
+
+/// A pool with multi-producer put and multi-consumer get: `Sync`, used from any thread.
+#[derive(Debug)]
+pub enum Shared {}
+
+/// A pool with single-producer put and/or single-consumer get: one thread at a time
+/// (`Send`, not `Sync`).
+#[derive(Debug)]
+pub enum Local {}
+
+impl sealed::Sealed for Shared {}
+impl sealed::Sealed for Local {}
+impl Sharing for Shared {}
+impl Sharing for Local {}
+
+/// How to create a pool: per-lcore cache size and DPDK's flags.
+///
+/// ```
+/// use dpdk::mempool::{Local, MempoolOptions};
+/// let shared = MempoolOptions::new().cache_size(256);
+/// let local: MempoolOptions<Local> = MempoolOptions::new().single_producer_put().single_consumer_get();
+/// assert_eq!(local.flags(), dpdk::ffi::RTE_MEMPOOL_F_SP_PUT | dpdk::ffi::RTE_MEMPOOL_F_SC_GET);
+/// # let _ = shared;
+/// ```
+#[must_use]
+pub struct MempoolOptions<S: Sharing = Shared> {
+    cache_size: u32,
+    flags: u32,
+    _sharing: PhantomData<S>,
+}
+
+impl<S: Sharing> Clone for MempoolOptions<S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<S: Sharing> Copy for MempoolOptions<S> {}
+
+impl<S: Sharing> fmt::Debug for MempoolOptions<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MempoolOptions")
+            .field("cache_size", &self.cache_size)
+            .field("flags", &self.flags)
+            .finish()
+    }
+}
+
+impl Default for MempoolOptions<Shared> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MempoolOptions<Shared> {
+    /// No per-lcore cache, multi-producer put, multi-consumer get.
+    pub fn new() -> Self {
+        MempoolOptions { cache_size: 0, flags: 0, _sharing: PhantomData }
+    }
+}
+
+impl<S: Sharing> MempoolOptions<S> {
+    /// Objects each lcore keeps for itself (at most [`CACHE_MAX`] and count / 1.5).
+    pub fn cache_size(mut self, size: u32) -> Self {
+        self.cache_size = size;
+        self
+    }
+
+    /// Objects need not be IOVA-contiguous (`RTE_MEMPOOL_F_NO_IOVA_CONTIG`): pools that
+    /// no device reads can then use any memory.
+    pub fn no_iova_contiguous(mut self) -> Self {
+        self.flags |= ffi::RTE_MEMPOOL_F_NO_IOVA_CONTIG;
+        self
+    }
+
+    /// Do not spread objects over memory channels (`RTE_MEMPOOL_F_NO_SPREAD`).
+    pub fn no_spread(mut self) -> Self {
+        self.flags |= ffi::RTE_MEMPOOL_F_NO_SPREAD;
+        self
+    }
+
+    /// Single-producer put (`RTE_MEMPOOL_F_SP_PUT`): the pool becomes [`Local`].
+    pub fn single_producer_put(self) -> MempoolOptions<Local> {
+        MempoolOptions {
+            cache_size: self.cache_size,
+            flags: self.flags | ffi::RTE_MEMPOOL_F_SP_PUT,
+            _sharing: PhantomData,
+        }
+    }
+
+    /// Single-consumer get (`RTE_MEMPOOL_F_SC_GET`): the pool becomes [`Local`].
+    pub fn single_consumer_get(self) -> MempoolOptions<Local> {
+        MempoolOptions {
+            cache_size: self.cache_size,
+            flags: self.flags | ffi::RTE_MEMPOOL_F_SC_GET,
+            _sharing: PhantomData,
+        }
+    }
+
+    /// The `flags` argument of `rte_mempool_create`.
+    pub fn flags(&self) -> u32 {
+        self.flags
+    }
+}
+
+/// What an empty pool answers: the objects asked for were not all there (nothing was
+/// taken).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolEmpty {
+    /// How many objects were asked for.
+    pub requested: u32,
+}
+
+impl fmt::Display for PoolEmpty {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the pool has fewer than {} free objects", self.requested)
+    }
+}
+
+impl std::error::Error for PoolEmpty {}
+
+/// The pool pointer and the operations every pool kind shares.
+struct RawPool {
+    mp: NonNull<ffi::rte_mempool>,
+    _eal: Eal,
+}
+
+impl RawPool {
+    /// The calling lcore's cache of this pool, or null (no cache, or no lcore id).
+    #[inline(always)]
+    fn default_cache(&self) -> *mut ffi::rte_mempool_cache {
+        let mp = self.mp.as_ptr();
+        let lcore = raw_lcore_id();
+        // SAFETY: `mp` is a live pool; its cache size and cache array never change.
+        unsafe {
+            if (*mp).cache_size == 0 || lcore >= ffi::RTE_MAX_LCORE {
+                std::ptr::null_mut()
+            } else {
+                (*mp).local_cache.add(lcore as usize)
+            }
+        }
+    }
+
+    /// Gets `n` objects into `dst` through `cache`, all or nothing.
+    ///
+    /// # Safety
+    /// `dst` has room for `n` pointers; `cache` is null or a cache that only the calling
+    /// thread uses now (its lcore's default cache, or a user cache it holds exclusively).
+    #[inline(always)]
+    unsafe fn get(
+        &self,
+        dst: *mut *mut c_void,
+        n: u32,
+        cache: *mut ffi::rte_mempool_cache,
+    ) -> bool {
+        // SAFETY: per the contract; mirrors the all-from-cache path of
+        // rte_mempool_do_generic_get: the newest objects first, from the top.
+        unsafe {
+            if !cache.is_null() {
+                let len = (*cache).len;
+                if n <= len {
+                    let top = (*cache).objs.as_ptr().add(len as usize);
+                    for i in 0..n as usize {
+                        *dst.add(i) = *top.sub(i + 1);
+                    }
+                    (*cache).len = len - n;
+                    return true;
+                }
+            }
+            ffi::rte_mempool_generic_get(self.mp.as_ptr(), dst, n, cache) == 0
+        }
+    }
+
+    /// Puts `n` objects from `src` through `cache`.
+    ///
+    /// # Safety
+    /// `src` holds `n` objects of this pool that nobody uses any more; `cache` as in `get`.
+    #[inline(always)]
+    unsafe fn put(&self, src: *const *mut c_void, n: u32, cache: *mut ffi::rte_mempool_cache) {
+        // SAFETY: per the contract; mirrors the fits-in-cache path of
+        // rte_mempool_do_generic_put.
+        unsafe {
+            if !cache.is_null() {
+                let len = (*cache).len;
+                if len + n <= (*cache).flushthresh {
+                    let at = (*cache).objs.as_mut_ptr().add(len as usize);
+                    std::ptr::copy_nonoverlapping(src, at, n as usize);
+                    (*cache).len = len + n;
+                    return;
+                }
+            }
+            ffi::rte_mempool_generic_put(self.mp.as_ptr(), src, n, cache)
+        }
+    }
+
+    fn info(&self) -> PoolInfo {
+        PoolInfo::read(self.mp.as_ptr())
+    }
+}
+
+/// What DPDK records about a pool, and its counts at the time of reading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolInfo {
+    /// Its name.
+    pub name: String,
+    /// How many objects it has.
+    pub capacity: u32,
+    /// Objects in the pool or in lcore caches (`rte_mempool_avail_count`).
+    pub available: u32,
+    /// Objects handed out (`rte_mempool_in_use_count`).
+    pub in_use: u32,
+    /// Bytes per object.
+    pub element_size: u32,
+    /// Per-lcore cache size.
+    pub cache_size: u32,
+    /// Socket asked for at creation (`SocketId::ANY` if none).
+    pub socket: SocketId,
+    /// DPDK's flags.
+    pub flags: u32,
+}
+
+impl PoolInfo {
+    fn read(mp: *mut ffi::rte_mempool) -> PoolInfo {
+        // SAFETY: a live pool; counts are read the way DPDK's own dump reads them.
+        unsafe {
+            PoolInfo {
+                name: CStr::from_ptr((*mp).name.as_ptr()).to_string_lossy().into_owned(),
+                capacity: (*mp).size,
+                available: ffi::rte_mempool_avail_count(mp),
+                in_use: ffi::rte_mempool_in_use_count(mp),
+                element_size: (*mp).elt_size,
+                cache_size: (*mp).cache_size,
+                socket: SocketId::from_dpdk((*mp).socket_id),
+                flags: (*mp).flags,
+            }
+        }
+    }
+}
+
+/// A pool of `count` objects of type `T` in DPDK memory on a chosen socket.
+///
+/// ```
+/// # let eal = dpdk::doc_eal();
+/// use dpdk::mempool::{Mempool, MempoolOptions};
+/// use dpdk::SocketId;
+/// #[derive(Default)]
+/// struct Flow { packets: u64, bytes: u64 }
+///
+/// let pool: Mempool<Flow> =
+///     Mempool::new("doc_flows", 1023, SocketId::current(), MempoolOptions::new().cache_size(32))?;
+/// let mut flow = pool.get().expect("a free object");
+/// flow.packets += 1;
+/// assert_eq!(pool.in_use(), 1);
+/// drop(flow); // back to the pool
+/// assert_eq!(pool.in_use(), 0);
+///
+/// let mut batch = pool.batch::<32>();
+/// batch.get_bulk(32)?; // all or nothing
+/// batch.iter_mut().for_each(|f| f.bytes = 0);
+/// batch.put_all();
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Mempool<T, S: Sharing = Shared> {
+    raw: RawPool,
+    _owns: PhantomData<(T, S)>,
+}
+
+// SAFETY: the pool owns its objects; moving the handle to another thread moves them (T:
+// Send). DPDK's pool memory is usable from any thread.
+unsafe impl<T: Send, S: Sharing> Send for Mempool<T, S> {}
+// SAFETY: through &Mempool<T, Shared>, any thread may take objects (&mut T on that thread,
+// hence T: Send) and put them back; the pool's ring is multi-producer/multi-consumer and
+// each lcore cache is used only by its lcore's thread. Local pools are not Sync.
+unsafe impl<T: Send> Sync for Mempool<T, Shared> {}
+
+struct InitState<F> {
+    init: F,
+    failed_at: Option<u32>,
+    panic: Option<Box<dyn std::any::Any + Send>>,
+}
+
+unsafe extern "C" fn init_object<T, F: FnMut(u32) -> T>(
+    _mp: *mut ffi::rte_mempool,
+    arg: *mut c_void,
+    obj: *mut c_void,
+    idx: c_uint,
+) {
+    // SAFETY: `arg` is the InitState that Mempool::new_with passed for this create call.
+    let state = unsafe { &mut *arg.cast::<InitState<F>>() };
+    if state.failed_at.is_some() {
+        return;
+    }
+    match catch_unwind(AssertUnwindSafe(|| (state.init)(idx))) {
+        // SAFETY: `obj` is an element of at least size_of::<T>() bytes, suitably aligned.
+        Ok(value) => unsafe { obj.cast::<T>().write(value) },
+        Err(payload) => {
+            state.failed_at = Some(idx);
+            state.panic = Some(payload);
+        }
+    }
+}
+
+/// Drops the objects whose index is below `*arg` (all of them for `u32::MAX`).
+unsafe extern "C" fn drop_object<T>(
+    _mp: *mut ffi::rte_mempool,
+    arg: *mut c_void,
+    obj: *mut c_void,
+    idx: c_uint,
+) {
+    // SAFETY: `arg` points at the limit; objects below it hold a valid T, dropped once.
+    unsafe {
+        if idx < *arg.cast::<u32>() {
+            std::ptr::drop_in_place(obj.cast::<T>());
+        }
+    }
+}
+
+impl<T: Default, S: Sharing> Mempool<T, S> {
+    /// A pool of `count` objects, each `T::default()`, on `socket`.
+    ///
+    /// # Errors
+    /// As [`new_with`](Self::new_with).
+    #[doc(alias = "rte_mempool_create")]
+    pub fn new(
+        name: &str,
+        count: u32,
+        socket: SocketId,
+        options: MempoolOptions<S>,
+    ) -> Result<Self> {
+        Self::new_with(name, count, socket, options, |_| T::default())
+    }
+}
+
+impl<T, S: Sharing> Mempool<T, S> {
+    /// A pool of `count` objects, object `i` made by `init(i)`, on `socket`
+    /// (`rte_mempool_create`).
+    ///
+    /// `init` runs under `catch_unwind`: if it panics, the objects made so far are
+    /// dropped, the pool is freed, and the panic resumes here.
+    ///
+    /// # Errors
+    /// [`Error::InvalidName`] / [`Error::NameTooLong`]; [`Error::InvalidArgument`] for a
+    /// zero count, a cache larger than [`CACHE_MAX`] or than `count / 1.5`, or a `T`
+    /// larger than [`ELT_SIZE_MAX`]; [`Error::Unsupported`] for a `T` aligned
+    /// beyond a cache line; [`Error::AlreadyExists`] for a taken name;
+    /// [`Error::NoMemory`] when the socket's memory cannot hold the pool.
+    pub fn new_with<F: FnMut(u32) -> T>(
+        name: &str,
+        count: u32,
+        socket: SocketId,
+        options: MempoolOptions<S>,
+        init: F,
+    ) -> Result<Self> {
+        let size = std::mem::size_of::<T>().max(1);
+        let call = || {
+            Call::new(
+                "rte_mempool_create",
+                format!(
+                    "name={name:?}, n={count}, elt_size={size}, cache_size={}, socket={}, flags={:#x}",
+                    options.cache_size,
+                    socket.as_raw(),
+                    options.flags
+                ),
+            )
+        };
+        let cname = check_name(name, NAME_MAX, call)?;
+        let invalid = |message: String| Error::InvalidArgument { call: call(), message };
+        if count == 0 {
+            return Err(invalid("a pool needs at least one object".into()));
+        }
+        let cache = options.cache_size;
+        if cache > CACHE_MAX || cache as u64 * 3 > count as u64 * 2 {
+            return Err(invalid(format!(
+                "cache size {cache} exceeds DPDK's limit: at most {CACHE_MAX} and count / 1.5 = {}",
+                count as u64 * 2 / 3
+            )));
+        }
+        let elt_size = u32::try_from(size)
+            .ok()
+            .filter(|&s| s <= ELT_SIZE_MAX)
+            .ok_or_else(|| invalid(format!("an object of {size} bytes is above {ELT_SIZE_MAX}")))?;
+        if std::mem::align_of::<T>() > crate::malloc::CACHE_LINE {
+            return Err(Error::Unsupported {
+                call: call(),
+                message: format!(
+                    "objects are cache-line aligned; {} needs {}",
+                    std::any::type_name::<T>(),
+                    std::mem::align_of::<T>()
+                ),
+            });
+        }
+        let eal = Eal::current()?;
+        let mut state = InitState { init, failed_at: None, panic: None };
+        let init_cb: ffi::rte_mempool_obj_cb_t = Some(init_object::<T, F>);
+        // SAFETY: a NUL-terminated name and checked arguments; the callback writes a T into
+        // each object and `state` outlives the call.
+        let mp = unsafe {
+            ffi::rte_mempool_create(
+                cname.as_ptr(),
+                count,
+                elt_size,
+                cache,
+                0,
+                None,
+                std::ptr::null_mut(),
+                init_cb,
+                (&mut state as *mut InitState<F>).cast(),
+                socket.as_raw(),
+                options.flags,
+            )
+        };
+        let mp = NonNull::new(mp).ok_or_else(|| Error::from_rte_errno(call()))?;
+        let pool = Mempool { raw: RawPool { mp, _eal: eal }, _owns: PhantomData };
+        // SAFETY: a live pool.
+        debug_assert!(unsafe { (*mp.as_ptr()).elt_size } >= elt_size);
+        if let Some(failed_at) = state.failed_at {
+            // Drop the objects made before the panic, free the pool, and go on unwinding.
+            pool.drop_objects(failed_at);
+            // SAFETY: no object is out; the pool is freed once (its Drop is skipped).
+            unsafe { ffi::rte_mempool_free(pool.raw.mp.as_ptr()) };
+            let pool = ManuallyDrop::new(pool);
+            // SAFETY: releases the pool's EAL reference; the rest is plain data.
+            drop(unsafe { std::ptr::read(&pool.raw._eal) });
+            std::panic::resume_unwind(state.panic.expect("a panic was caught"));
+        }
+        Ok(pool)
+    }
+
+    fn drop_objects(&self, below: u32) {
+        if !std::mem::needs_drop::<T>() {
+            return;
+        }
+        let mut limit = below;
+        // SAFETY: visits every object once; the callback drops those below `limit`.
+        unsafe {
+            ffi::rte_mempool_obj_iter(
+                self.raw.mp.as_ptr(),
+                Some(drop_object::<T>),
+                (&mut limit as *mut u32).cast(),
+            )
+        };
+    }
+
+    /// An object, from the calling lcore's cache when it has one, or `None` if the pool
+    /// is empty (objects in other lcores' caches are not taken).
+    #[doc(alias = "rte_mempool_get")]
+    #[inline]
+    pub fn get(&self) -> Option<Pooled<'_, T, S>> {
+        let mut obj = MaybeUninit::<*mut c_void>::uninit();
+        // SAFETY: room for one pointer; the default cache is this thread's lcore's.
+        let ok = unsafe { self.raw.get(obj.as_mut_ptr(), 1, self.raw.default_cache()) };
+        if ok {
+            // SAFETY: filled by a successful get: a non-null object of this pool.
+            let ptr = unsafe { NonNull::new_unchecked(obj.assume_init().cast::<T>()) };
+            Some(Pooled { ptr, pool: self })
+        } else {
+            None
+        }
+    }
+
+    /// A caller-owned buffer for up to `N` objects of this pool, for bulk moves.
+    pub fn batch<const N: usize>(&self) -> Batch<'_, T, N, S> {
+        Batch { pool: self, len: 0, ptrs: [MaybeUninit::uninit(); N] }
+    }
+
+    /// Takes back an object given up with [`Pooled::into_raw`].
+    ///
+    /// # Safety
+    /// `ptr` must come from `into_raw` on an object of this pool, and be taken back once.
+    pub unsafe fn from_raw(&self, ptr: NonNull<T>) -> Pooled<'_, T, S> {
+        Pooled { ptr, pool: self }
+    }
+
+    /// A user-owned cache of up to `size` objects for a thread without an lcore id
+    /// (`rte_mempool_cache_create`), on `socket`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for a size of 0 or above [`CACHE_MAX`];
+    /// [`Error::NoMemory`].
+    #[doc(alias = "rte_mempool_cache_create")]
+    pub fn cache(&self, size: u32, socket: SocketId) -> Result<MempoolCache<'_, T, S>> {
+        let call = || {
+            Call::new(
+                "rte_mempool_cache_create",
+                format!("size={size}, socket={}", socket.as_raw()),
+            )
+        };
+        if size == 0 || size > CACHE_MAX {
+            return Err(Error::InvalidArgument {
+                call: call(),
+                message: format!("cache size must be 1..={CACHE_MAX}"),
+            });
+        }
+        // SAFETY: checked size; DPDK allocates the cache.
+        let cache = unsafe { ffi::rte_mempool_cache_create(size, socket.as_raw()) };
+        let cache = NonNull::new(cache).ok_or_else(|| Error::from_rte_errno(call()))?;
+        Ok(MempoolCache { cache, pool: self, _not_sync: PhantomData })
+    }
+
+    /// Objects in the pool and in lcore caches (`rte_mempool_avail_count`).
+    #[doc(alias = "rte_mempool_avail_count")]
+    pub fn available(&self) -> u32 {
+        // SAFETY: a live pool.
+        unsafe { ffi::rte_mempool_avail_count(self.raw.mp.as_ptr()) }
+    }
+
+    /// Objects handed out (`rte_mempool_in_use_count`).
+    #[doc(alias = "rte_mempool_in_use_count")]
+    pub fn in_use(&self) -> u32 {
+        // SAFETY: a live pool.
+        unsafe { ffi::rte_mempool_in_use_count(self.raw.mp.as_ptr()) }
+    }
+
+    /// How many objects the pool has.
+    pub fn capacity(&self) -> u32 {
+        // SAFETY: a live pool; its size never changes.
+        unsafe { (*self.raw.mp.as_ptr()).size }
+    }
+
+    /// Name, counts, sizes and socket.
+    pub fn info(&self) -> PoolInfo {
+        self.raw.info()
+    }
+
+    /// The socket the pool's memory is on (from DPDK's memsegs of its first object).
+    pub fn socket(&self) -> Option<SocketId> {
+        let mut first: Option<*mut c_void> = None;
+        unsafe extern "C" fn first_obj(
+            _: *mut ffi::rte_mempool,
+            arg: *mut c_void,
+            obj: *mut c_void,
+            idx: c_uint,
+        ) {
+            if idx == 0 {
+                // SAFETY: `arg` is the Option passed below.
+                unsafe { *arg.cast::<Option<*mut c_void>>() = Some(obj) };
+            }
+        }
+        // SAFETY: the callback only records a pointer.
+        unsafe {
+            ffi::rte_mempool_obj_iter(
+                self.raw.mp.as_ptr(),
+                Some(first_obj),
+                (&mut first as *mut Option<_>).cast(),
+            )
+        };
+        first.and_then(|obj| crate::malloc::socket_of(obj.cast()))
+    }
+
+    /// Checks the pool's consistency (`rte_mempool_audit`). DPDK panics (aborts the
+    /// process) on an inconsistent pool; the check only runs in DPDK builds with
+    /// `RTE_LIBRTE_MEMPOOL_DEBUG`, and otherwise checks the cache lengths.
+    #[doc(alias = "rte_mempool_audit")]
+    pub fn audit(&self) {
+        // SAFETY: a live pool.
+        unsafe { ffi::rte_mempool_audit(self.raw.mp.as_ptr()) }
+    }
+
+    /// Calls `f` on every object (`rte_mempool_obj_iter`), which needs every object back
+    /// in the pool: `&mut self` rules out borrowed ones.
+    ///
+    /// # Errors
+    /// [`Error::Busy`] if objects are out (given up with `into_raw`).
+    #[doc(alias = "rte_mempool_obj_iter")]
+    pub fn for_each_mut(&mut self, mut f: impl FnMut(u32, &mut T)) -> Result<()> {
+        let in_use = self.in_use();
+        if in_use != 0 {
+            return Err(Error::Busy {
+                call: Call::new("rte_mempool_obj_iter", self.info().name),
+                message: format!("{in_use} objects are out of the pool"),
+            });
+        }
+        let mut objs: Vec<(u32, *mut T)> = Vec::with_capacity(self.capacity() as usize);
+        unsafe extern "C" fn collect<T>(
+            _: *mut ffi::rte_mempool,
+            arg: *mut c_void,
+            obj: *mut c_void,
+            idx: c_uint,
+        ) {
+            // SAFETY: `arg` is the Vec passed below, with room reserved.
+            unsafe { (*arg.cast::<Vec<(u32, *mut T)>>()).push((idx, obj.cast())) };
+        }
+        // SAFETY: the callback only records pointers.
+        unsafe {
+            ffi::rte_mempool_obj_iter(
+                self.raw.mp.as_ptr(),
+                Some(collect::<T>),
+                (&mut objs as *mut Vec<_>).cast(),
+            )
+        };
+        for (idx, obj) in objs {
+            // SAFETY: every object is in the pool (none is out), initialised, and
+            // `&mut self` keeps anyone from taking one meanwhile.
+            f(idx, unsafe { &mut *obj });
+        }
+        Ok(())
+    }
+
+    /// The raw pool, for DPDK calls this crate does not wrap.
+    pub fn as_ptr(&self) -> *mut ffi::rte_mempool {
+        self.raw.mp.as_ptr()
+    }
+}
+
+impl<T, S: Sharing> Drop for Mempool<T, S> {
+    fn drop(&mut self) {
+        let out = self.in_use();
+        if out != 0 {
+            log::warn!(
+                "mempool {:?} freed with {out} objects out (given up with into_raw); they are dropped too",
+                self.info().name
+            );
+        }
+        self.drop_objects(u32::MAX);
+        // SAFETY: the pool is freed once; borrows of it (objects, batches, caches) are gone.
+        unsafe { ffi::rte_mempool_free(self.raw.mp.as_ptr()) };
+    }
+}
+
+impl<T, S: Sharing> fmt::Debug for Mempool<T, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Mempool").field(&self.info()).finish()
+    }
+}
+
+/// Finds a pool by name (`rte_mempool_lookup`), e.g. one another process or C code made;
+/// the handle only reads its counts and never frees it.
+///
+/// # Errors
+/// [`Error::NotFound`]; name errors as in [`Mempool::new`].
+#[doc(alias = "rte_mempool_lookup")]
+pub fn lookup(name: &str) -> Result<MempoolRef> {
+    let call = || Call::new("rte_mempool_lookup", format!("name={name:?}"));
+    let cname = check_name(name, NAME_MAX, call)?;
+    let eal = Eal::current()?;
+    // SAFETY: a lookup by NUL-terminated name.
+    let mp = unsafe { ffi::rte_mempool_lookup(cname.as_ptr()) };
+    let mp = NonNull::new(mp).ok_or_else(|| Error::from_errno(call(), libc::ENOENT))?;
+    Ok(MempoolRef { raw: ManuallyDrop::new(RawPool { mp, _eal: eal }) })
+}
+
+/// A pool found by name; see [`lookup`].
+pub struct MempoolRef {
+    raw: ManuallyDrop<RawPool>,
+}
+
+impl MempoolRef {
+    /// Name, counts, sizes and socket.
+    pub fn info(&self) -> PoolInfo {
+        self.raw.info()
+    }
+
+    /// The raw pool.
+    pub fn as_ptr(&self) -> *mut ffi::rte_mempool {
+        self.raw.mp.as_ptr()
+    }
+}
+
+impl Drop for MempoolRef {
+    fn drop(&mut self) {
+        // SAFETY: releases the EAL reference only; the pool is not ours to free.
+        unsafe { ManuallyDrop::drop(&mut self.raw) }
+    }
+}
+
+// SAFETY: only reads DPDK's counters, which DPDK allows from any thread.
+unsafe impl Send for MempoolRef {}
+// SAFETY: as above.
+unsafe impl Sync for MempoolRef {}
+
+impl fmt::Debug for MempoolRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("MempoolRef").field(&self.info()).finish()
+    }
+}
+
+/// An object of a [`Mempool`]: derefs to `T`, goes back to its pool when dropped.
+pub struct Pooled<'p, T, S: Sharing = Shared> {
+    ptr: NonNull<T>,
+    pool: &'p Mempool<T, S>,
+}
+
+// SAFETY: the object is owned by this handle; sending it sends the T (T: Send) and a
+// &Mempool, which needs the pool to be Sync (Shared pools only).
+unsafe impl<T: Send> Send for Pooled<'_, T, Shared> {}
+// SAFETY: &Pooled only gives &T.
+unsafe impl<T: Sync> Sync for Pooled<'_, T, Shared> {}
+
+impl<'p, T, S: Sharing> Pooled<'p, T, S> {
+    /// Gives up the object without returning it: the pointer can travel (through a ring,
+    /// to another lcore) and comes back with [`Mempool::from_raw`].
+    pub fn into_raw(self) -> NonNull<T> {
+        ManuallyDrop::new(self).ptr
+    }
+
+    /// The pool the object belongs to.
+    pub fn pool(&self) -> &'p Mempool<T, S> {
+        self.pool
+    }
+
+    /// Returns the object to its pool now (the same as dropping it).
+    #[doc(alias = "rte_mempool_put")]
+    pub fn put(self) {}
+}
+
+impl<T, S: Sharing> Drop for Pooled<'_, T, S> {
+    #[inline]
+    fn drop(&mut self) {
+        let obj = self.ptr.as_ptr().cast::<c_void>();
+        // SAFETY: this handle owned the object and gives it back once, through the
+        // calling thread's lcore cache.
+        unsafe { self.pool.raw.put(&obj, 1, self.pool.raw.default_cache()) }
+    }
+}
+
+impl<T, S: Sharing> Deref for Pooled<'_, T, S> {
+    type Target = T;
+    #[inline]
+    fn deref(&self) -> &T {
+        // SAFETY: an initialised object owned by this handle.
+        unsafe { self.ptr.as_ref() }
+    }
+}
+
+impl<T, S: Sharing> DerefMut for Pooled<'_, T, S> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: an initialised object owned by this handle; `&mut self` is exclusive.
+        unsafe { self.ptr.as_mut() }
+    }
+}
+
+impl<T: fmt::Debug, S: Sharing> fmt::Debug for Pooled<'_, T, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+/// A caller-owned buffer of up to `N` objects of one pool, for all-or-nothing bulk gets
+/// and bulk puts with no per-object handle: what DPDK's `void *obj_table[]` is in C.
+/// Objects still in it go back to the pool when it is dropped.
+pub struct Batch<'p, T, const N: usize, S: Sharing = Shared> {
+    pool: &'p Mempool<T, S>,
+    len: usize,
+    ptrs: [MaybeUninit<*mut c_void>; N],
+}
+
+// SAFETY: like a [Pooled; N]: sending it sends the objects and a &Mempool (Shared only).
+unsafe impl<T: Send, const N: usize> Send for Batch<'_, T, N, Shared> {}
+
+impl<'p, T, const N: usize, S: Sharing> Batch<'p, T, N, S> {
+    /// Gets `n` more objects (`rte_mempool_get_bulk`): all of them, or none.
+    ///
+    /// # Errors
+    /// [`PoolEmpty`] if the pool (with this lcore's cache) has fewer than `n`.
+    ///
+    /// # Panics
+    /// If the batch has no room for `n` more.
+    #[doc(alias = "rte_mempool_get_bulk")]
+    #[inline]
+    pub fn get_bulk(&mut self, n: usize) -> Result<(), PoolEmpty> {
+        assert!(n <= N - self.len, "a batch of {N} holding {} has no room for {n}", self.len);
+        let raw = &self.pool.raw;
+        // SAFETY: room for n pointers after `len`; the default cache is this lcore's.
+        let dst = unsafe { self.ptrs.as_mut_ptr().add(self.len).cast::<*mut c_void>() };
+        // SAFETY: as above.
+        if unsafe { raw.get(dst, n as u32, raw.default_cache()) } {
+            self.len += n;
+            Ok(())
+        } else {
+            Err(PoolEmpty { requested: n as u32 })
+        }
+    }
+
+    /// Puts the last `n` objects back (`rte_mempool_put_bulk`).
+    ///
+    /// # Panics
+    /// If the batch holds fewer than `n`.
+    #[doc(alias = "rte_mempool_put_bulk")]
+    #[inline]
+    pub fn put_bulk(&mut self, n: usize) {
+        assert!(n <= self.len, "a batch holding {} cannot put {n}", self.len);
+        self.len -= n;
+        let raw = &self.pool.raw;
+        // SAFETY: the n objects after the new `len` are owned by the batch and handed back.
+        unsafe {
+            let src = self.ptrs.as_ptr().add(self.len).cast::<*mut c_void>();
+            raw.put(src, n as u32, raw.default_cache())
+        }
+    }
+
+    /// Puts every object back.
+    pub fn put_all(&mut self) {
+        self.put_bulk(self.len);
+    }
+
+    /// How many objects it holds.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The objects, shared.
+    pub fn iter(&self) -> impl Iterator<Item = &T> + '_ {
+        // SAFETY: the first `len` entries are objects owned by the batch.
+        self.ptrs[..self.len].iter().map(|p| unsafe { &*p.assume_init().cast::<T>() })
+    }
+
+    /// The objects, exclusively.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut T> + '_ {
+        // SAFETY: as in `iter`; the objects are distinct and `&mut self` is exclusive.
+        self.ptrs[..self.len].iter().map(|p| unsafe { &mut *p.assume_init().cast::<T>() })
+    }
+
+    /// Takes the last object out as its own handle.
+    pub fn pop(&mut self) -> Option<Pooled<'p, T, S>> {
+        self.len = self.len.checked_sub(1)?;
+        // SAFETY: entry `len` was an object owned by the batch; ownership moves out.
+        let ptr = unsafe { NonNull::new_unchecked(self.ptrs[self.len].assume_init().cast::<T>()) };
+        Some(Pooled { ptr, pool: self.pool })
+    }
+
+    /// Adds an object of the same pool, or hands it back when the batch is full or the
+    /// object belongs to another pool.
+    pub fn push(&mut self, obj: Pooled<'p, T, S>) -> Result<(), Pooled<'p, T, S>> {
+        if self.len == N || !std::ptr::eq(obj.pool, self.pool) {
+            return Err(obj);
+        }
+        self.ptrs[self.len] = MaybeUninit::new(obj.into_raw().as_ptr().cast());
+        self.len += 1;
+        Ok(())
+    }
+}
+
+impl<T, const N: usize, S: Sharing> Drop for Batch<'_, T, N, S> {
+    fn drop(&mut self) {
+        self.put_all();
+    }
+}
+
+impl<T, const N: usize, S: Sharing> std::ops::Index<usize> for Batch<'_, T, N, S> {
+    type Output = T;
+    fn index(&self, i: usize) -> &T {
+        assert!(i < self.len, "index {i} out of a batch of {}", self.len);
+        // SAFETY: entry i < len is an object owned by the batch.
+        unsafe { &*self.ptrs[i].assume_init().cast::<T>() }
+    }
+}
+
+impl<T, const N: usize, S: Sharing> std::ops::IndexMut<usize> for Batch<'_, T, N, S> {
+    fn index_mut(&mut self, i: usize) -> &mut T {
+        assert!(i < self.len, "index {i} out of a batch of {}", self.len);
+        // SAFETY: as in `index`; `&mut self` is exclusive.
+        unsafe { &mut *self.ptrs[i].assume_init().cast::<T>() }
+    }
+}
+
+/// A user-owned cache of a pool's objects, for a thread that has no lcore id
+/// (`rte_mempool_cache_create`). One thread uses it at a time (`&mut self`; not `Sync`);
+/// dropping it flushes its objects back to the pool and frees it.
+pub struct MempoolCache<'p, T, S: Sharing = Shared> {
+    cache: NonNull<ffi::rte_mempool_cache>,
+    pool: &'p Mempool<T, S>,
+    _not_sync: PhantomData<std::cell::Cell<()>>,
+}
+
+// SAFETY: the cache is plain memory owned by this handle; moving it between threads is
+// fine as long as one uses it at a time (it is not Sync). The pool reference needs a
+// Shared pool.
+unsafe impl<T: Send> Send for MempoolCache<'_, T, Shared> {}
+
+impl<'p, T, S: Sharing> MempoolCache<'p, T, S> {
+    /// An object through this cache, or `None` if the pool is empty.
+    pub fn get(&mut self) -> Option<Pooled<'p, T, S>> {
+        let mut obj = MaybeUninit::<*mut c_void>::uninit();
+        // SAFETY: room for one pointer; `&mut self` makes the cache exclusively ours.
+        let ok = unsafe { self.pool.raw.get(obj.as_mut_ptr(), 1, self.cache.as_ptr()) };
+        if !ok {
+            return None;
+        }
+        // SAFETY: filled by a successful get: a non-null object of this pool.
+        let ptr = unsafe { NonNull::new_unchecked(obj.assume_init().cast()) };
+        Some(Pooled { ptr, pool: self.pool })
+    }
+
+    /// Returns an object through this cache (an object of another pool goes back to its
+    /// own pool instead).
+    pub fn put(&mut self, obj: Pooled<'p, T, S>) {
+        if !std::ptr::eq(obj.pool, self.pool) {
+            return drop(obj);
+        }
+        let ptr = obj.into_raw().as_ptr().cast::<c_void>();
+        // SAFETY: an object of this pool owned by us; the cache is exclusively ours.
+        unsafe { self.pool.raw.put(&ptr, 1, self.cache.as_ptr()) }
+    }
+
+    /// Objects the cache holds now.
+    pub fn len(&self) -> u32 {
+        // SAFETY: our live cache.
+        unsafe { (*self.cache.as_ptr()).len }
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl<T, S: Sharing> fmt::Debug for MempoolCache<'_, T, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MempoolCache").field("len", &self.len()).finish_non_exhaustive()
+    }
+}
+
+impl<T, const N: usize, S: Sharing> fmt::Debug for Batch<'_, T, N, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Batch").field("len", &self.len).field("capacity", &N).finish()
+    }
+}
+
+impl<T, S: Sharing> Drop for MempoolCache<'_, T, S> {
+    fn drop(&mut self) {
+        // SAFETY: flushes our cache into its pool, then frees it once.
+        unsafe {
+            ffi::rte_mempool_cache_flush(self.cache.as_ptr(), self.pool.raw.mp.as_ptr());
+            ffi::rte_mempool_cache_free(self.cache.as_ptr());
+        }
+    }
+}
+
+/// A pool of untyped byte buffers whose size is chosen at run time (zeroed at creation).
+///
+/// ```
+/// # let eal = dpdk::doc_eal();
+/// use dpdk::mempool::{BufPool, MempoolOptions};
+/// let pool = BufPool::new("doc_bufs", 255, 2048, dpdk::SocketId::current(), MempoolOptions::new())?;
+/// let mut buf = pool.get().unwrap();
+/// assert_eq!(buf.len(), 2048);
+/// buf[..4].copy_from_slice(b"DPDK");
+/// # Ok::<(), dpdk::Error>(())
+/// ```
+pub struct BufPool {
+    inner: Mempool<u8, Shared>,
+    size: usize,
+}
+
+impl BufPool {
+    /// `count` buffers of `size` bytes on `socket`.
+    ///
+    /// # Errors
+    /// As [`Mempool::new_with`]; [`Error::InvalidArgument`] for a size of 0 or above
+    /// [`ELT_SIZE_MAX`].
+    pub fn new(
+        name: &str,
+        count: u32,
+        size: usize,
+        socket: SocketId,
+        options: MempoolOptions,
+    ) -> Result<Self> {
+        let call = || Call::new("rte_mempool_create", format!("name={name:?}, elt_size={size}"));
+        let elt = u32::try_from(size).ok().filter(|&s| s > 0 && s <= ELT_SIZE_MAX);
+        let elt = elt.ok_or_else(|| Error::InvalidArgument {
+            call: call(),
+            message: format!("buffer size {size} is not in 1..={ELT_SIZE_MAX}"),
+        })?;
+        let cname = check_name(name, NAME_MAX, call)?;
+        let cache = options.cache_size;
+        if count == 0 || cache > CACHE_MAX || cache as u64 * 3 > count as u64 * 2 {
+            return Err(Error::InvalidArgument {
+                call: call(),
+                message: format!("count {count} / cache {cache} outside DPDK's limits"),
+            });
+        }
+        let eal = Eal::current()?;
+        unsafe extern "C" fn zero(
+            mp: *mut ffi::rte_mempool,
+            _: *mut c_void,
+            obj: *mut c_void,
+            _: c_uint,
+        ) {
+            // SAFETY: `obj` is an element of `elt_size` bytes.
+            unsafe { std::ptr::write_bytes(obj.cast::<u8>(), 0, (*mp).elt_size as usize) };
+        }
+        // SAFETY: checked arguments; the callback zeroes each buffer.
+        let mp = unsafe {
+            ffi::rte_mempool_create(
+                cname.as_ptr(),
+                count,
+                elt,
+                cache,
+                0,
+                None,
+                std::ptr::null_mut(),
+                Some(zero),
+                std::ptr::null_mut(),
+                socket.as_raw(),
+                options.flags,
+            )
+        };
+        let mp = NonNull::new(mp).ok_or_else(|| Error::from_rte_errno(call()))?;
+        Ok(BufPool { inner: Mempool { raw: RawPool { mp, _eal: eal }, _owns: PhantomData }, size })
+    }
+
+    /// A buffer, or `None` if the pool is empty.
+    pub fn get(&self) -> Option<Buf<'_>> {
+        self.inner.get().map(|obj| Buf { ptr: obj.into_raw(), pool: self })
+    }
+
+    /// Bytes per buffer.
+    pub fn buffer_size(&self) -> usize {
+        self.size
+    }
+
+    /// The typed view of the pool's counts and batches (objects of one byte each).
+    pub fn counts(&self) -> PoolInfo {
+        self.inner.info()
+    }
+}
+
+impl fmt::Debug for BufPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("BufPool").field(&self.inner.info()).finish()
+    }
+}
+
+/// A buffer of a [`BufPool`]: derefs to `[u8]`, goes back when dropped.
+pub struct Buf<'p> {
+    ptr: NonNull<u8>,
+    pool: &'p BufPool,
+}
+
+// SAFETY: owns its bytes; the pool is Sync.
+unsafe impl Send for Buf<'_> {}
+// SAFETY: &Buf gives &[u8].
+unsafe impl Sync for Buf<'_> {}
+
+impl Deref for Buf<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        // SAFETY: a buffer of `size` initialised bytes owned by this handle.
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.pool.size) }
+    }
+}
+
+impl DerefMut for Buf<'_> {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as above; `&mut self` is exclusive.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.pool.size) }
+    }
+}
+
+impl Drop for Buf<'_> {
+    fn drop(&mut self) {
+        // SAFETY: the buffer came from this pool and goes back once.
+        drop(unsafe { self.pool.inner.from_raw(self.ptr) });
+    }
+}
