@@ -58,7 +58,7 @@ fn every_index_is_initialised_once_and_iteration_needs_every_object_back() {
             i as u64 * 10
         })
         .unwrap();
-    let mut seen = vec![false; 100];
+    let mut seen = [false; 100];
     pool.for_each_mut(|idx, v| {
         assert_eq!(*v, idx as u64 * 10);
         seen[idx as usize] = true;
