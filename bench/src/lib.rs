@@ -8,6 +8,7 @@
 use std::fmt::Write as _;
 
 pub mod malloc;
+pub mod mempool;
 pub mod tlb;
 
 /// Reads the time-stamp counter.

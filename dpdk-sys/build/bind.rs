@@ -69,4 +69,39 @@ pub fn generate(dpdk: &Dpdk) {
         build.flag(flag);
     }
     build.compile("dpdk_static_fns");
+    probe_config(dpdk, &out_dir);
+}
+
+/// Build options of the installed DPDK that change what its inline fast paths do.
+/// Safe Rust that mirrors an inline path (the mempool cache) may only do so when the C
+/// path does nothing more than the mirror: no statistics, no debug cookies, no fast-path
+/// trace points.
+fn probe_config(dpdk: &Dpdk, out_dir: &std::path::Path) {
+    const EXTRAS: [&str; 3] =
+        ["RTE_LIBRTE_MEMPOOL_STATS", "RTE_LIBRTE_MEMPOOL_DEBUG", "RTE_ENABLE_TRACE_FP"];
+    let probe = out_dir.join("config_probe.c");
+    let mut text = String::from("#include <rte_config.h>\n");
+    for name in EXTRAS {
+        text += &format!("#ifdef {name}\nDPDK_SYS_DEFINED {name}\n#endif\n");
+    }
+    std::fs::write(&probe, text)
+        .unwrap_or_else(|e| fail(&format!("cannot write the config probe: {e}")));
+    let mut build = cc::Build::new();
+    build.file(&probe);
+    for flag in &dpdk.cflags {
+        build.flag(flag);
+    }
+    let expanded = build.expand();
+    let expanded = String::from_utf8_lossy(&expanded);
+    let defined: Vec<&str> = EXTRAS
+        .into_iter()
+        .filter(|name| expanded.contains(&format!("DPDK_SYS_DEFINED {name}")))
+        .collect();
+    if !defined.is_empty() {
+        println!(
+            "cargo:warning=DPDK built with {}: the mempool's inline fast path stays in C",
+            defined.join(", ")
+        );
+    }
+    println!("cargo:rustc-env=DPDK_SYS_MEMPOOL_PLAIN_FAST_PATH={}", u8::from(defined.is_empty()));
 }

@@ -26,6 +26,15 @@ pub const DPDK_VERSION: &str = env!("DPDK_SYS_VERSION");
 /// `dlopen`s this path before `rte_eal_init` when the driver is not registered yet.
 pub const MEMPOOL_RING_DRIVER: &str = env!("DPDK_SYS_MEMPOOL_RING_DRIVER");
 
+/// Whether this DPDK's mempool fast path (`rte_mempool_do_generic_get/put` and the driver
+/// calls under them) does nothing beyond moving pointers: DPDK built without
+/// `RTE_LIBRTE_MEMPOOL_STATS`, `RTE_LIBRTE_MEMPOOL_DEBUG` and `RTE_ENABLE_TRACE_FP`
+/// (probed at build time). Only then may a faithful Rust port of that path replace it.
+pub const MEMPOOL_PLAIN_FAST_PATH: bool = {
+    let value = env!("DPDK_SYS_MEMPOOL_PLAIN_FAST_PATH").as_bytes();
+    value.len() == 1 && value[0] == b'1'
+};
+
 /// Reads `rte_errno` of the calling thread (a per-lcore, thread-local variable in C).
 ///
 /// # Safety

@@ -182,22 +182,40 @@ impl std::error::Error for PoolEmpty {}
 /// The pool pointer and the operations every pool kind shares.
 struct RawPool {
     mp: NonNull<ffi::rte_mempool>,
+    /// `mp->local_cache`, fixed at creation: null when the pool has no per-lcore cache.
+    /// Kept here so the fast path does not load it through `mp` on every call.
+    local_cache: *mut ffi::rte_mempool_cache,
+    /// The pool's driver (`rte_mempool_get_ops(mp->ops_index)`), fixed at creation.
+    ops: *const ffi::rte_mempool_ops,
     _eal: Eal,
 }
 
 impl RawPool {
-    /// The calling lcore's cache of this pool, or null (no cache, or no lcore id).
-    #[inline(always)]
-    fn default_cache(&self) -> *mut ffi::rte_mempool_cache {
-        let mp = self.mp.as_ptr();
-        let lcore = raw_lcore_id();
-        // SAFETY: `mp` is a live pool; its cache size and cache array never change.
-        unsafe {
-            if (*mp).cache_size == 0 || lcore >= ffi::RTE_MAX_LCORE {
+    fn new(mp: NonNull<ffi::rte_mempool>, eal: Eal) -> RawPool {
+        // SAFETY: a live pool; DPDK sets local_cache at creation (null without a cache).
+        let local_cache = unsafe {
+            let mp = mp.as_ptr();
+            if (*mp).cache_size == 0 {
                 std::ptr::null_mut()
             } else {
-                (*mp).local_cache.add(lcore as usize)
+                (*mp).local_cache
             }
+        };
+        // SAFETY: as above; ops_index was checked by DPDK when the pool was populated.
+        let ops = unsafe { ffi::rte_mempool_get_ops((*mp.as_ptr()).ops_index) };
+        RawPool { mp, local_cache, ops, _eal: eal }
+    }
+
+    /// The calling lcore's cache of this pool, or null (no cache, or no lcore id): what
+    /// `rte_mempool_default_cache(mp, rte_lcore_id())` returns.
+    #[inline(always)]
+    fn default_cache(&self) -> *mut ffi::rte_mempool_cache {
+        let lcore = raw_lcore_id();
+        if self.local_cache.is_null() || lcore >= ffi::RTE_MAX_LCORE {
+            std::ptr::null_mut()
+        } else {
+            // SAFETY: the cache array has RTE_MAX_LCORE entries.
+            unsafe { self.local_cache.add(lcore as usize) }
         }
     }
 
@@ -213,21 +231,29 @@ impl RawPool {
         n: u32,
         cache: *mut ffi::rte_mempool_cache,
     ) -> bool {
-        // SAFETY: per the contract; mirrors the all-from-cache path of
-        // rte_mempool_do_generic_get: the newest objects first, from the top.
+        let mp = self.mp.as_ptr();
+        if !ffi::MEMPOOL_PLAIN_FAST_PATH {
+            // SAFETY: per the contract.
+            return unsafe { ffi::rte_mempool_generic_get(mp, dst, n, cache) == 0 };
+        }
+        // SAFETY: per the contract. Mirrors rte_mempool_do_generic_get of 22.11: served
+        // wholly from the cache (newest objects first, from the top), or with no cache
+        // straight from the driver; anything else (refilling the cache) is left to C.
         unsafe {
-            if !cache.is_null() {
-                let len = (*cache).len;
-                if n <= len {
-                    let top = (*cache).objs.as_ptr().add(len as usize);
-                    for i in 0..n as usize {
-                        *dst.add(i) = *top.sub(i + 1);
-                    }
-                    (*cache).len = len - n;
-                    return true;
-                }
+            if cache.is_null() {
+                let dequeue = (*self.ops).dequeue.unwrap_unchecked();
+                return dequeue(mp, dst, n) >= 0;
             }
-            ffi::rte_mempool_generic_get(self.mp.as_ptr(), dst, n, cache) == 0
+            let len = (*cache).len;
+            if n <= len {
+                let top = (*cache).objs.as_ptr().add(len as usize);
+                for i in 0..n as usize {
+                    *dst.add(i) = *top.sub(i + 1);
+                }
+                (*cache).len = len - n;
+                return true;
+            }
+            ffi::rte_mempool_generic_get(mp, dst, n, cache) == 0
         }
     }
 
@@ -237,24 +263,113 @@ impl RawPool {
     /// `src` holds `n` objects of this pool that nobody uses any more; `cache` as in `get`.
     #[inline(always)]
     unsafe fn put(&self, src: *const *mut c_void, n: u32, cache: *mut ffi::rte_mempool_cache) {
-        // SAFETY: per the contract; mirrors the fits-in-cache path of
-        // rte_mempool_do_generic_put.
+        let mp = self.mp.as_ptr();
+        if !ffi::MEMPOOL_PLAIN_FAST_PATH {
+            // SAFETY: per the contract.
+            return unsafe { ffi::rte_mempool_generic_put(mp, src, n, cache) };
+        }
+        // SAFETY: per the contract. Mirrors rte_mempool_do_generic_put of 22.11: into the
+        // cache when it fits under the flush threshold, with no cache straight to the
+        // driver; flushing a full cache is left to C.
         unsafe {
-            if !cache.is_null() {
+            if cache.is_null() {
+                let enqueue = (*self.ops).enqueue.unwrap_unchecked();
+                enqueue(mp, src, n);
+                return;
+            }
+            let len = (*cache).len;
+            if len + n <= (*cache).flushthresh {
+                let at = (*cache).objs.as_mut_ptr().add(len as usize);
+                copy_pointers(src, at, n as usize);
+                (*cache).len = len + n;
+                return;
+            }
+            ffi::rte_mempool_generic_put(mp, src, n, cache)
+        }
+    }
+
+    /// One object through `cache`: [`get`](Self::get) with `n == 1`, returning the
+    /// pointer in a register instead of through memory.
+    ///
+    /// # Safety
+    /// As `get`.
+    #[inline(always)]
+    unsafe fn get_one(&self, cache: *mut ffi::rte_mempool_cache) -> Option<NonNull<c_void>> {
+        if ffi::MEMPOOL_PLAIN_FAST_PATH && !cache.is_null() {
+            // SAFETY: the calling thread's cache (per the contract); the top object.
+            unsafe {
                 let len = (*cache).len;
-                if len + n <= (*cache).flushthresh {
-                    let at = (*cache).objs.as_mut_ptr().add(len as usize);
-                    std::ptr::copy_nonoverlapping(src, at, n as usize);
-                    (*cache).len = len + n;
+                if len != 0 {
+                    (*cache).len = len - 1;
+                    return NonNull::new(*(*cache).objs.as_ptr().add(len as usize - 1));
+                }
+            }
+        }
+        let mut obj = MaybeUninit::<*mut c_void>::uninit();
+        // SAFETY: room for one pointer; per the contract.
+        let ok = unsafe { self.get(obj.as_mut_ptr(), 1, cache) };
+        // SAFETY: written by a successful get.
+        ok.then(|| unsafe { NonNull::new_unchecked(obj.assume_init()) })
+    }
+
+    /// One object back through `cache`: [`put`](Self::put) with `n == 1`.
+    ///
+    /// # Safety
+    /// As `put`.
+    #[inline(always)]
+    unsafe fn put_one(&self, obj: *mut c_void, cache: *mut ffi::rte_mempool_cache) {
+        if ffi::MEMPOOL_PLAIN_FAST_PATH && !cache.is_null() {
+            // SAFETY: the calling thread's cache (per the contract), with room below the
+            // flush threshold.
+            unsafe {
+                let len = (*cache).len;
+                if len < (*cache).flushthresh {
+                    *(*cache).objs.as_mut_ptr().add(len as usize) = obj;
+                    (*cache).len = len + 1;
                     return;
                 }
             }
-            ffi::rte_mempool_generic_put(self.mp.as_ptr(), src, n, cache)
         }
+        // SAFETY: per the contract.
+        unsafe { self.put(&obj, 1, cache) }
     }
 
     fn info(&self) -> PoolInfo {
         PoolInfo::read(self.mp.as_ptr())
+    }
+}
+
+/// Copies `n` pointers like DPDK's inline `rte_memcpy`: small counts with two fixed-size,
+/// possibly overlapping moves (inlined), instead of a call to libc's `memcpy`, which
+/// costs more than the whole cache operation for a few objects.
+///
+/// # Safety
+/// `src` is readable and `dst` writable for `n` pointers; they do not overlap.
+#[inline(always)]
+unsafe fn copy_pointers(src: *const *mut c_void, dst: *mut *mut c_void, n: usize) {
+    /// Copies `K` pointers from the start and `K` from the end (`K <= n <= 2K`).
+    #[inline(always)]
+    unsafe fn two<const K: usize>(src: *const *mut c_void, dst: *mut *mut c_void, n: usize) {
+        type Chunk<const K: usize> = [*mut c_void; K];
+        // SAFETY: K <= n, so both chunks lie within the n pointers (the caller's contract).
+        unsafe {
+            let head = src.cast::<Chunk<K>>().read_unaligned();
+            let tail = src.add(n - K).cast::<Chunk<K>>().read_unaligned();
+            dst.cast::<Chunk<K>>().write_unaligned(head);
+            dst.add(n - K).cast::<Chunk<K>>().write_unaligned(tail);
+        }
+    }
+    // SAFETY: each arm copies exactly the n pointers, per the caller's contract.
+    unsafe {
+        match n {
+            0 => {}
+            1 => *dst = *src,
+            2..=3 => two::<2>(src, dst, n),
+            4..=7 => two::<4>(src, dst, n),
+            8..=15 => two::<8>(src, dst, n),
+            16..=31 => two::<16>(src, dst, n),
+            _ => std::ptr::copy_nonoverlapping(src, dst, n),
+        }
     }
 }
 
@@ -470,7 +585,7 @@ impl<T, S: Sharing> Mempool<T, S> {
             )
         };
         let mp = NonNull::new(mp).ok_or_else(|| Error::from_rte_errno(call()))?;
-        let pool = Mempool { raw: RawPool { mp, _eal: eal }, _owns: PhantomData };
+        let pool = Mempool { raw: RawPool::new(mp, eal), _owns: PhantomData };
         // SAFETY: a live pool.
         debug_assert!(unsafe { (*mp.as_ptr()).elt_size } >= elt_size);
         if let Some(failed_at) = state.failed_at {
@@ -506,16 +621,9 @@ impl<T, S: Sharing> Mempool<T, S> {
     #[doc(alias = "rte_mempool_get")]
     #[inline]
     pub fn get(&self) -> Option<Pooled<'_, T, S>> {
-        let mut obj = MaybeUninit::<*mut c_void>::uninit();
-        // SAFETY: room for one pointer; the default cache is this thread's lcore's.
-        let ok = unsafe { self.raw.get(obj.as_mut_ptr(), 1, self.raw.default_cache()) };
-        if ok {
-            // SAFETY: filled by a successful get: a non-null object of this pool.
-            let ptr = unsafe { NonNull::new_unchecked(obj.assume_init().cast::<T>()) };
-            Some(Pooled { ptr, pool: self })
-        } else {
-            None
-        }
+        // SAFETY: the default cache is this thread's lcore's.
+        let obj = unsafe { self.raw.get_one(self.raw.default_cache()) }?;
+        Some(Pooled { ptr: obj.cast(), pool: self })
     }
 
     /// A caller-owned buffer for up to `N` objects of this pool, for bulk moves.
@@ -696,7 +804,7 @@ pub fn lookup(name: &str) -> Result<MempoolRef> {
     // SAFETY: a lookup by NUL-terminated name.
     let mp = unsafe { ffi::rte_mempool_lookup(cname.as_ptr()) };
     let mp = NonNull::new(mp).ok_or_else(|| Error::from_errno(call(), libc::ENOENT))?;
-    Ok(MempoolRef { raw: ManuallyDrop::new(RawPool { mp, _eal: eal }) })
+    Ok(MempoolRef { raw: ManuallyDrop::new(RawPool::new(mp, eal)) })
 }
 
 /// A pool found by name; see [`lookup`].
@@ -766,10 +874,10 @@ impl<'p, T, S: Sharing> Pooled<'p, T, S> {
 impl<T, S: Sharing> Drop for Pooled<'_, T, S> {
     #[inline]
     fn drop(&mut self) {
-        let obj = self.ptr.as_ptr().cast::<c_void>();
+        let raw = &self.pool.raw;
         // SAFETY: this handle owned the object and gives it back once, through the
         // calling thread's lcore cache.
-        unsafe { self.pool.raw.put(&obj, 1, self.pool.raw.default_cache()) }
+        unsafe { raw.put_one(self.ptr.as_ptr().cast(), raw.default_cache()) }
     }
 }
 
@@ -821,10 +929,11 @@ impl<'p, T, const N: usize, S: Sharing> Batch<'p, T, N, S> {
     pub fn get_bulk(&mut self, n: usize) -> Result<(), PoolEmpty> {
         assert!(n <= N - self.len, "a batch of {N} holding {} has no room for {n}", self.len);
         let raw = &self.pool.raw;
-        // SAFETY: room for n pointers after `len`; the default cache is this lcore's.
+        let cache = raw.default_cache();
+        // SAFETY: room for n pointers after `len`.
         let dst = unsafe { self.ptrs.as_mut_ptr().add(self.len).cast::<*mut c_void>() };
-        // SAFETY: as above.
-        if unsafe { raw.get(dst, n as u32, raw.default_cache()) } {
+        // SAFETY: as above; the default cache is this lcore's.
+        if unsafe { raw.get(dst, n as u32, cache) } {
             self.len += n;
             Ok(())
         } else {
@@ -842,10 +951,11 @@ impl<'p, T, const N: usize, S: Sharing> Batch<'p, T, N, S> {
         assert!(n <= self.len, "a batch holding {} cannot put {n}", self.len);
         self.len -= n;
         let raw = &self.pool.raw;
+        let cache = raw.default_cache();
         // SAFETY: the n objects after the new `len` are owned by the batch and handed back.
         unsafe {
             let src = self.ptrs.as_ptr().add(self.len).cast::<*mut c_void>();
-            raw.put(src, n as u32, raw.default_cache())
+            raw.put(src, n as u32, cache)
         }
     }
 
@@ -936,15 +1046,9 @@ unsafe impl<T: Send> Send for MempoolCache<'_, T, Shared> {}
 impl<'p, T, S: Sharing> MempoolCache<'p, T, S> {
     /// An object through this cache, or `None` if the pool is empty.
     pub fn get(&mut self) -> Option<Pooled<'p, T, S>> {
-        let mut obj = MaybeUninit::<*mut c_void>::uninit();
-        // SAFETY: room for one pointer; `&mut self` makes the cache exclusively ours.
-        let ok = unsafe { self.pool.raw.get(obj.as_mut_ptr(), 1, self.cache.as_ptr()) };
-        if !ok {
-            return None;
-        }
-        // SAFETY: filled by a successful get: a non-null object of this pool.
-        let ptr = unsafe { NonNull::new_unchecked(obj.assume_init().cast()) };
-        Some(Pooled { ptr, pool: self.pool })
+        // SAFETY: `&mut self` makes the cache exclusively ours.
+        let obj = unsafe { self.pool.raw.get_one(self.cache.as_ptr()) }?;
+        Some(Pooled { ptr: obj.cast(), pool: self.pool })
     }
 
     /// Returns an object through this cache (an object of another pool goes back to its
@@ -955,7 +1059,7 @@ impl<'p, T, S: Sharing> MempoolCache<'p, T, S> {
         }
         let ptr = obj.into_raw().as_ptr().cast::<c_void>();
         // SAFETY: an object of this pool owned by us; the cache is exclusively ours.
-        unsafe { self.pool.raw.put(&ptr, 1, self.cache.as_ptr()) }
+        unsafe { self.pool.raw.put_one(ptr, self.cache.as_ptr()) }
     }
 
     /// Objects the cache holds now.
@@ -1062,7 +1166,7 @@ impl BufPool {
             )
         };
         let mp = NonNull::new(mp).ok_or_else(|| Error::from_rte_errno(call()))?;
-        Ok(BufPool { inner: Mempool { raw: RawPool { mp, _eal: eal }, _owns: PhantomData }, size })
+        Ok(BufPool { inner: Mempool { raw: RawPool::new(mp, eal), _owns: PhantomData }, size })
     }
 
     /// A buffer, or `None` if the pool is empty.
