@@ -14,6 +14,37 @@
 //! - Objects are `Send` when `T` is; a pool is `Sync` when `T` is `Send` (objects of one
 //!   pool are handed to whichever thread asks).
 //!
+//! These rules are checked by the compiler; each of these fails to compile:
+//!
+//! ```compile_fail
+//! # let eal = dpdk::doc_eal();
+//! use dpdk::mempool::{Mempool, MempoolOptions};
+//! let pool: Mempool<u64> = Mempool::new("cf1", 63, dpdk::SocketId::ANY, MempoolOptions::new()).unwrap();
+//! let obj = pool.get().unwrap();
+//! drop(pool); // error: the pool is borrowed by `obj`
+//! drop(obj);
+//! ```
+//!
+//! ```compile_fail
+//! # let eal = dpdk::doc_eal();
+//! use dpdk::mempool::{Local, Mempool, MempoolOptions};
+//! let opts = MempoolOptions::new().single_producer_put();
+//! let pool: Mempool<u64, Local> = Mempool::new("cf2", 63, dpdk::SocketId::ANY, opts).unwrap();
+//! std::thread::scope(|s| {
+//!     s.spawn(|| pool.get()); // error: a Local pool is not Sync
+//! });
+//! ```
+//!
+//! ```compile_fail
+//! # let eal = dpdk::doc_eal();
+//! use dpdk::mempool::{Mempool, MempoolOptions};
+//! let pool: Mempool<std::rc::Rc<u8>> =
+//!     Mempool::new_with("cf3", 63, dpdk::SocketId::ANY, MempoolOptions::new(), |_| Default::default()).unwrap();
+//! std::thread::scope(|s| {
+//!     s.spawn(|| pool.get()); // error: Rc is not Send, so the pool is not Sync
+//! });
+//! ```
+//!
 //! # Speed
 //! Getting and putting go through the calling lcore's cache exactly as DPDK's inline C
 //! does (`rte_mempool_do_generic_get/put` of 22.11), ported to Rust so that the common
