@@ -116,6 +116,21 @@ impl Rig {
         self.rows.push(row);
     }
 
+    /// Prints the last row's costs as operations per second (mempool_perf_autotest reports
+    /// objects per second).
+    pub fn print_rate(&self, what: &str) {
+        if let Some(r) = self.rows.last() {
+            let per_s = |ticks: f64| self.tsc_hz as f64 / ticks / 1e6;
+            println!(
+                "    {} {:.0} M{what}/s, {} {:.0} M{what}/s",
+                r.sides.0,
+                per_s(r.first),
+                r.sides.1,
+                per_s(r.second)
+            );
+        }
+    }
+
     /// The rows measured so far.
     pub fn rows(&self) -> &[Row] {
         &self.rows

@@ -79,6 +79,7 @@ pub fn rows(rig: &mut Rig, socket: SocketId) {
                         (t > 0).then_some(t)
                     }),
                 );
+                rig.print_rate("objects");
             }
         }
         let mp = pool.as_ptr();
