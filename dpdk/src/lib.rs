@@ -29,6 +29,7 @@ pub mod malloc;
 pub mod mempool;
 pub mod memzone;
 pub mod numa;
+pub mod ring;
 pub mod socket;
 
 pub use eal::{doc_eal, Eal, EalBuilder, IovaMode, Memory, ProcessType};
@@ -37,4 +38,5 @@ pub use lcore::{LcoreId, LcoreJoinHandle, LcoreScope, ScopedJoinHandle, ThreadRe
 pub use malloc::SocketBox;
 pub use mempool::{Batch, Mempool, MempoolOptions, Pooled};
 pub use memzone::{Memzone, MemzoneOptions, MemzoneRef, PageSize};
+pub use ring::{Consumer, ElemRing, Producer, Ring, RingOptions};
 pub use socket::SocketId;

@@ -1,0 +1,1134 @@
+//! Lock-free rings over `rte_ring` that move *ownership* between lcores.
+//!
+//! [`Ring<T>`] carries pointer-sized owned items ([`RingItem`]: `Box<T>`, `NonNull<T>`,
+//! `SocketBox<T>`, integers that fit a pointer); [`ElemRing<E>`] carries plain `Copy`
+//! values of any size that is a multiple of 4 bytes through DPDK's `_elem` API (e.g.
+//! 16-byte descriptors). What goes in one end is owned by whoever takes it out; nothing is
+//! lost or duplicated, and a ring dropped with items in it drops them.
+//!
+//! A ring is split into a [`Producer`] and a [`Consumer`]. Their sync modes are types:
+//! [`Multi`], [`Rts`] and [`Hts`] ends may be shared (`Clone + Sync`), a [`Single`] end
+//! is `Send` but neither `Sync` nor `Clone`, so no safe code can race two producers on a
+//! single-producer ring.
+//!
+//! ```compile_fail
+//! # let eal = dpdk::doc_eal();
+//! use dpdk::ring::{Ring, RingOptions, Single};
+//! let opts = RingOptions::new().single_producer();
+//! let ring: Ring<u64, Single> = Ring::new("cf_sp", 64, dpdk::SocketId::ANY, opts).unwrap();
+//! let (tx, _rx) = ring.split();
+//! let tx2 = tx.clone(); // error: a single-producer end is not Clone
+//! ```
+//!
+//! ```compile_fail
+//! # let eal = dpdk::doc_eal();
+//! use dpdk::ring::{Ring, RingOptions, Single};
+//! let opts = RingOptions::new().single_producer();
+//! let ring: Ring<u64, Single> = Ring::new("cf_sp2", 64, dpdk::SocketId::ANY, opts).unwrap();
+//! let (tx, _rx) = ring.split();
+//! std::thread::scope(|s| {
+//!     s.spawn(|| tx.enqueue(1));
+//!     s.spawn(|| tx.enqueue(2)); // error: a single-producer end is not Sync
+//! });
+//! ```
+//!
+//! # Speed
+//! Multi- and single-producer/consumer enqueue and dequeue are DPDK's 22.11 algorithm
+//! (`__rte_ring_move_prod_head`, element copy, `__rte_ring_update_tail`) ported to Rust
+//! atomics, so they inline into the caller; RTS and HTS rings call DPDK's own functions
+//! through the generated wrappers. The ring's memory layout is DPDK's, so C code can use
+//! the same ring (see [`RingRef`]).
+
+use std::ffi::c_void;
+use std::fmt;
+use std::marker::PhantomData;
+use std::mem::{ManuallyDrop, MaybeUninit};
+use std::ptr::NonNull;
+use std::sync::atomic::{fence, AtomicU32, Ordering};
+use std::sync::Arc;
+
+use crate::eal::Eal;
+use crate::error::{check_name, Call, Error, Result};
+use crate::ffi;
+use crate::SocketId;
+
+/// The longest ring name DPDK accepts, in bytes.
+pub const NAME_MAX: usize = {
+    const fn len_of<const N: usize>(_: fn(&ffi::rte_ring) -> &[std::ffi::c_char; N]) -> usize {
+        N
+    }
+    len_of(|r| &r.name) - 1
+};
+
+/// The largest ring DPDK makes (`RTE_RING_SZ_MASK`).
+pub const COUNT_MAX: u32 = ffi::RTE_RING_SZ_MASK;
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// A producer or consumer sync mode: [`Multi`], [`Single`], [`Rts`] or [`Hts`].
+pub trait SyncMode: sealed::Sealed + 'static {
+    /// `rte_ring_create` flag for a producer in this mode.
+    const PRODUCER_FLAG: u32;
+    /// `rte_ring_create` flag for a consumer in this mode.
+    const CONSUMER_FLAG: u32;
+    /// Whether Rust runs DPDK's MP/MC or SP/SC algorithm itself (else it calls DPDK).
+    const PORTED: bool;
+    /// Whether this end runs DPDK's single-thread variant.
+    const SINGLE: bool;
+}
+
+/// A mode whose end may be used by several threads at once.
+pub trait SharedMode: SyncMode {}
+
+/// Multi-producer / multi-consumer (DPDK's default).
+#[derive(Debug)]
+pub enum Multi {}
+/// Single-producer / single-consumer: one thread per end.
+#[derive(Debug)]
+pub enum Single {}
+/// Relaxed tail sync (`RING_F_MP_RTS_ENQ` / `RING_F_MC_RTS_DEQ`), for overcommitted threads.
+#[derive(Debug)]
+pub enum Rts {}
+/// Head/tail sync (`RING_F_MP_HTS_ENQ` / `RING_F_MC_HTS_DEQ`): serialised, peek-capable.
+#[derive(Debug)]
+pub enum Hts {}
+
+impl sealed::Sealed for Multi {}
+impl sealed::Sealed for Single {}
+impl sealed::Sealed for Rts {}
+impl sealed::Sealed for Hts {}
+
+impl SyncMode for Multi {
+    const PRODUCER_FLAG: u32 = 0;
+    const CONSUMER_FLAG: u32 = 0;
+    const PORTED: bool = true;
+    const SINGLE: bool = false;
+}
+impl SyncMode for Single {
+    const PRODUCER_FLAG: u32 = ffi::RING_F_SP_ENQ;
+    const CONSUMER_FLAG: u32 = ffi::RING_F_SC_DEQ;
+    const PORTED: bool = true;
+    const SINGLE: bool = true;
+}
+impl SyncMode for Rts {
+    const PRODUCER_FLAG: u32 = ffi::RING_F_MP_RTS_ENQ;
+    const CONSUMER_FLAG: u32 = ffi::RING_F_MC_RTS_DEQ;
+    const PORTED: bool = false;
+    const SINGLE: bool = false;
+}
+impl SyncMode for Hts {
+    const PRODUCER_FLAG: u32 = ffi::RING_F_MP_HTS_ENQ;
+    const CONSUMER_FLAG: u32 = ffi::RING_F_MC_HTS_DEQ;
+    const PORTED: bool = false;
+    const SINGLE: bool = false;
+}
+impl SharedMode for Multi {}
+impl SharedMode for Rts {}
+impl SharedMode for Hts {}
+
+/// An owned, pointer-sized value that can travel through a [`Ring`].
+///
+/// # Safety
+/// `Self` must be exactly pointer-sized, and `from_raw(into_raw(x))` must give back `x`,
+/// with ownership passing through the pointer: the ring copies the pointer bits and
+/// forgets the value.
+pub unsafe trait RingItem: Sized {
+    /// The value as a pointer; ownership moves into it.
+    fn into_raw(self) -> *mut c_void;
+    /// The value back from [`into_raw`](Self::into_raw).
+    ///
+    /// # Safety
+    /// `ptr` must come from `into_raw` of the same type, and be taken back once.
+    unsafe fn from_raw(ptr: *mut c_void) -> Self;
+}
+
+// SAFETY: a Box is one pointer; into_raw/from_raw round-trip ownership.
+unsafe impl<T> RingItem for Box<T> {
+    fn into_raw(self) -> *mut c_void {
+        Box::into_raw(self).cast()
+    }
+    unsafe fn from_raw(ptr: *mut c_void) -> Self {
+        // SAFETY: per the contract, the pointer came from Box::into_raw.
+        unsafe { Box::from_raw(ptr.cast()) }
+    }
+}
+
+// SAFETY: NonNull is one non-null pointer; the round trip is the identity.
+unsafe impl<T> RingItem for NonNull<T> {
+    fn into_raw(self) -> *mut c_void {
+        self.as_ptr().cast()
+    }
+    unsafe fn from_raw(ptr: *mut c_void) -> Self {
+        // SAFETY: came from a NonNull.
+        unsafe { NonNull::new_unchecked(ptr.cast()) }
+    }
+}
+
+// SAFETY: SocketBox's own into_raw/from_raw round-trip ownership of its memory (the EAL
+// reference is released on the way in and taken again on the way out; the ring's own
+// reference keeps the EAL up meanwhile).
+unsafe impl<T> RingItem for crate::SocketBox<T> {
+    fn into_raw(self) -> *mut c_void {
+        crate::SocketBox::into_raw(self).cast()
+    }
+    unsafe fn from_raw(ptr: *mut c_void) -> Self {
+        // SAFETY: per the contract, the pointer came from SocketBox::into_raw.
+        unsafe { crate::SocketBox::from_raw(ptr.cast()) }
+    }
+}
+
+macro_rules! int_items {
+    ($($t:ty),*) => {$(
+        // SAFETY: a pointer-sized integer; the round trip through a pointer is the identity.
+        unsafe impl RingItem for $t {
+            fn into_raw(self) -> *mut c_void {
+                self as usize as *mut c_void
+            }
+            unsafe fn from_raw(ptr: *mut c_void) -> Self {
+                ptr as usize as $t
+            }
+        }
+    )*};
+}
+int_items!(usize, isize, u64, i64);
+
+/// How to create a ring: sync modes (as types) and exact sizing.
+///
+/// ```
+/// use dpdk::ring::{Hts, RingOptions, Single};
+/// let spsc = RingOptions::new().single_producer().single_consumer();
+/// let hts = RingOptions::new().producer::<Hts>().consumer::<Hts>().exact_size(true);
+/// assert_eq!(spsc.flags(), dpdk::ffi::RING_F_SP_ENQ | dpdk::ffi::RING_F_SC_DEQ);
+/// # let _ = hts;
+/// ```
+#[must_use]
+pub struct RingOptions<P: SyncMode = Multi, C: SyncMode = Multi> {
+    exact_size: bool,
+    _modes: PhantomData<(P, C)>,
+}
+
+impl<P: SyncMode, C: SyncMode> Clone for RingOptions<P, C> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<P: SyncMode, C: SyncMode> Copy for RingOptions<P, C> {}
+
+impl<P: SyncMode, C: SyncMode> fmt::Debug for RingOptions<P, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RingOptions {{ flags: {:#x} }}", self.flags())
+    }
+}
+
+impl Default for RingOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RingOptions {
+    /// Multi-producer, multi-consumer, power-of-two count.
+    pub fn new() -> Self {
+        RingOptions { exact_size: false, _modes: PhantomData }
+    }
+}
+
+impl<P: SyncMode, C: SyncMode> RingOptions<P, C> {
+    /// The producers' sync mode.
+    pub fn producer<Q: SyncMode>(self) -> RingOptions<Q, C> {
+        RingOptions { exact_size: self.exact_size, _modes: PhantomData }
+    }
+
+    /// The consumers' sync mode.
+    pub fn consumer<Q: SyncMode>(self) -> RingOptions<P, Q> {
+        RingOptions { exact_size: self.exact_size, _modes: PhantomData }
+    }
+
+    /// One producer thread (`RING_F_SP_ENQ`).
+    pub fn single_producer(self) -> RingOptions<Single, C> {
+        self.producer()
+    }
+
+    /// One consumer thread (`RING_F_SC_DEQ`).
+    pub fn single_consumer(self) -> RingOptions<P, Single> {
+        self.consumer()
+    }
+
+    /// Hold exactly `count` items (`RING_F_EXACT_SZ`): any count, rounded up internally;
+    /// without it the count must be a power of two and the ring holds `count - 1`.
+    pub fn exact_size(mut self, yes: bool) -> Self {
+        self.exact_size = yes;
+        self
+    }
+
+    /// The `flags` argument of `rte_ring_create_elem`.
+    pub fn flags(&self) -> u32 {
+        P::PRODUCER_FLAG | C::CONSUMER_FLAG | if self.exact_size { ffi::RING_F_EXACT_SZ } else { 0 }
+    }
+}
+
+/// The ring pointer and DPDK's algorithms on it.
+struct RawRing {
+    r: NonNull<ffi::rte_ring>,
+    esize: u32,
+    _eal: Eal,
+}
+
+// SAFETY: the pointer refers to DPDK shared memory usable from any thread; which
+// operations may run concurrently is governed by the Producer/Consumer types.
+unsafe impl Send for RawRing {}
+// SAFETY: as above.
+unsafe impl Sync for RawRing {}
+
+#[inline(always)]
+fn atomic(p: *mut u32) -> &'static AtomicU32 {
+    // SAFETY: `p` points at a live, aligned u32 of a ring's head/tail, which every party
+    // accesses atomically (DPDK's C uses volatile accesses and lock cmpxchg on x86).
+    unsafe { AtomicU32::from_ptr(p) }
+}
+
+impl RawRing {
+    fn create(name: &str, esize: u32, count: u32, socket: SocketId, flags: u32) -> Result<RawRing> {
+        let call = || {
+            Call::new(
+                "rte_ring_create_elem",
+                format!(
+                    "name={name:?}, esize={esize}, count={count}, socket={}, flags={flags:#x}",
+                    socket.as_raw()
+                ),
+            )
+        };
+        let cname = check_name(name, NAME_MAX, call)?;
+        let invalid = |message: String| Error::InvalidArgument { call: call(), message };
+        if count == 0 {
+            return Err(invalid("a ring needs a count of at least 1".into()));
+        }
+        if count > COUNT_MAX {
+            return Err(invalid(format!("count {count} is above DPDK's maximum {COUNT_MAX}")));
+        }
+        if flags & ffi::RING_F_EXACT_SZ == 0 && !count.is_power_of_two() {
+            return Err(invalid(format!("count {count} is not a power of two (use exact_size)")));
+        }
+        if esize == 0 || esize % 4 != 0 {
+            return Err(invalid(format!("element size {esize} is not a multiple of 4")));
+        }
+        let eal = Eal::current()?;
+        // SAFETY: NUL-terminated name, checked arguments.
+        let r = unsafe {
+            ffi::rte_ring_create_elem(cname.as_ptr(), esize, count, socket.as_raw(), flags)
+        };
+        let r = NonNull::new(r).ok_or_else(|| Error::from_rte_errno(call()))?;
+        Ok(RawRing { r, esize, _eal: eal })
+    }
+
+    fn ring(&self) -> *mut ffi::rte_ring {
+        self.r.as_ptr()
+    }
+
+    /// `(head, tail)` of the producer (`prod`) or consumer side.
+    #[inline(always)]
+    fn sides(&self) -> (*mut ffi::rte_ring_headtail, *mut ffi::rte_ring_headtail) {
+        let r = self.r.as_ptr();
+        // SAFETY: the headtails live inside the live ring (the unions' first member).
+        unsafe {
+            (
+                std::ptr::addr_of_mut!((*r).__bindgen_anon_1.prod),
+                std::ptr::addr_of_mut!((*r).__bindgen_anon_2.cons),
+            )
+        }
+    }
+
+    #[inline(always)]
+    fn data(&self) -> *mut u8 {
+        // SAFETY: DPDK places the elements right after the ring header.
+        unsafe { self.r.as_ptr().add(1).cast() }
+    }
+
+    /// Enqueues up to `n` elements from `src` (all or nothing when `fixed`); returns how
+    /// many. DPDK's MP/SP algorithm.
+    ///
+    /// # Safety
+    /// `src` holds `n` elements of `esize` bytes; the caller is allowed to produce in the
+    /// ring's producer mode (`single` only with exclusive producer access).
+    #[inline(always)]
+    unsafe fn enqueue_ported(&self, src: *const u8, n: u32, fixed: bool, single: bool) -> u32 {
+        let r = self.r.as_ptr();
+        let (prod, cons) = self.sides();
+        // SAFETY: per the contract; fields of a live ring.
+        unsafe {
+            let capacity = (*r).capacity;
+            let head = atomic(std::ptr::addr_of_mut!((*prod).head));
+            let mut old = head.load(Ordering::Relaxed);
+            let (n, new) = loop {
+                fence(Ordering::Acquire);
+                let cons_tail =
+                    atomic(std::ptr::addr_of_mut!((*cons).tail)).load(Ordering::Acquire);
+                let free = capacity.wrapping_add(cons_tail).wrapping_sub(old);
+                let n = if n > free {
+                    if fixed {
+                        0
+                    } else {
+                        free
+                    }
+                } else {
+                    n
+                };
+                if n == 0 {
+                    return 0;
+                }
+                let new = old.wrapping_add(n);
+                if single {
+                    head.store(new, Ordering::Relaxed);
+                    break (n, new);
+                }
+                match head.compare_exchange_weak(old, new, Ordering::Relaxed, Ordering::Relaxed) {
+                    Ok(_) => break (n, new),
+                    Err(now) => old = now,
+                }
+            };
+            self.copy_in(old, src, n);
+            update_tail(std::ptr::addr_of_mut!((*prod).tail), old, new, single);
+            n
+        }
+    }
+
+    /// Dequeues up to `n` elements into `dst` (all or nothing when `fixed`).
+    ///
+    /// # Safety
+    /// `dst` has room for `n` elements; consumer mode as in `enqueue_ported`.
+    #[inline(always)]
+    unsafe fn dequeue_ported(&self, dst: *mut u8, n: u32, fixed: bool, single: bool) -> u32 {
+        let (prod, cons) = self.sides();
+        // SAFETY: per the contract; fields of a live ring.
+        unsafe {
+            let head = atomic(std::ptr::addr_of_mut!((*cons).head));
+            let mut old = head.load(Ordering::Relaxed);
+            let (n, new) = loop {
+                fence(Ordering::Acquire);
+                let prod_tail =
+                    atomic(std::ptr::addr_of_mut!((*prod).tail)).load(Ordering::Acquire);
+                let entries = prod_tail.wrapping_sub(old);
+                let n = if n > entries {
+                    if fixed {
+                        0
+                    } else {
+                        entries
+                    }
+                } else {
+                    n
+                };
+                if n == 0 {
+                    return 0;
+                }
+                let new = old.wrapping_add(n);
+                if single {
+                    head.store(new, Ordering::Relaxed);
+                    break (n, new);
+                }
+                match head.compare_exchange_weak(old, new, Ordering::Relaxed, Ordering::Relaxed) {
+                    Ok(_) => break (n, new),
+                    Err(now) => old = now,
+                }
+            };
+            self.copy_out(old, dst, n);
+            update_tail(std::ptr::addr_of_mut!((*cons).tail), old, new, single);
+            n
+        }
+    }
+
+    /// Copies `n` elements from `src` into the slots from index `head`, wrapping.
+    #[inline(always)]
+    unsafe fn copy_in(&self, head: u32, src: *const u8, n: u32) {
+        // SAFETY: the slots head..head+n belong to this producer after moving the head;
+        // the ring has `size` slots of `esize` bytes.
+        unsafe {
+            let r = self.r.as_ptr();
+            let (size, idx) = ((*r).size, head & (*r).mask);
+            let es = self.esize as usize;
+            let first = n.min(size - idx) as usize;
+            copy_elems(src, self.data().add(idx as usize * es), first, es);
+            if first < n as usize {
+                copy_elems(src.add(first * es), self.data(), n as usize - first, es);
+            }
+        }
+    }
+
+    /// Copies `n` elements from the slots from index `head` into `dst`, wrapping.
+    #[inline(always)]
+    unsafe fn copy_out(&self, head: u32, dst: *mut u8, n: u32) {
+        // SAFETY: the slots head..head+n belong to this consumer after moving the head.
+        unsafe {
+            let r = self.r.as_ptr();
+            let (size, idx) = ((*r).size, head & (*r).mask);
+            let es = self.esize as usize;
+            let first = n.min(size - idx) as usize;
+            copy_elems(self.data().add(idx as usize * es), dst, first, es);
+            if first < n as usize {
+                copy_elems(self.data(), dst.add(first * es), n as usize - first, es);
+            }
+        }
+    }
+
+    /// Enqueue in mode `P` (ported algorithm or DPDK's dispatch by the ring's sync type).
+    #[inline(always)]
+    unsafe fn enqueue<P: SyncMode>(&self, src: *const u8, n: u32, fixed: bool) -> u32 {
+        // SAFETY: per the callers' contracts (the Producer types).
+        unsafe {
+            if P::PORTED {
+                self.enqueue_ported(src, n, fixed, P::SINGLE)
+            } else if fixed {
+                ffi::rte_ring_enqueue_bulk_elem(
+                    self.ring(),
+                    src.cast(),
+                    self.esize,
+                    n,
+                    std::ptr::null_mut(),
+                )
+            } else {
+                ffi::rte_ring_enqueue_burst_elem(
+                    self.ring(),
+                    src.cast(),
+                    self.esize,
+                    n,
+                    std::ptr::null_mut(),
+                )
+            }
+        }
+    }
+
+    /// Dequeue in mode `C`.
+    #[inline(always)]
+    unsafe fn dequeue<C: SyncMode>(&self, dst: *mut u8, n: u32, fixed: bool) -> u32 {
+        // SAFETY: per the callers' contracts (the Consumer types).
+        unsafe {
+            if C::PORTED {
+                self.dequeue_ported(dst, n, fixed, C::SINGLE)
+            } else if fixed {
+                ffi::rte_ring_dequeue_bulk_elem(
+                    self.ring(),
+                    dst.cast(),
+                    self.esize,
+                    n,
+                    std::ptr::null_mut(),
+                )
+            } else {
+                ffi::rte_ring_dequeue_burst_elem(
+                    self.ring(),
+                    dst.cast(),
+                    self.esize,
+                    n,
+                    std::ptr::null_mut(),
+                )
+            }
+        }
+    }
+
+    fn count(&self) -> u32 {
+        // SAFETY: a live ring.
+        unsafe { ffi::rte_ring_count(self.ring()) }
+    }
+
+    fn capacity(&self) -> u32 {
+        // SAFETY: a live ring.
+        unsafe { ffi::rte_ring_get_capacity(self.ring()) }
+    }
+
+    fn name(&self) -> String {
+        // SAFETY: DPDK keeps the name NUL-terminated.
+        unsafe { std::ffi::CStr::from_ptr((*self.ring()).name.as_ptr()) }
+            .to_string_lossy()
+            .into_owned()
+    }
+}
+
+/// `__rte_ring_update_tail`: wait for earlier producers (consumers) to publish, then
+/// publish ours.
+#[inline(always)]
+unsafe fn update_tail(tail: *mut u32, old: u32, new: u32, single: bool) {
+    let tail = atomic(tail);
+    if !single {
+        while tail.load(Ordering::Relaxed) != old {
+            std::hint::spin_loop();
+        }
+    }
+    tail.store(new, Ordering::Release);
+}
+
+/// Copies `n` elements of `es` bytes (a multiple of 4): fixed-size moves for the common
+/// sizes, as DPDK's `__rte_ring_enqueue_elems_64/128` do.
+#[inline(always)]
+unsafe fn copy_elems(src: *const u8, dst: *mut u8, n: usize, es: usize) {
+    // SAFETY: both ranges hold n * es bytes and do not overlap (ring vs caller memory).
+    unsafe {
+        match es {
+            8 => {
+                let (s, d) = (src.cast::<u64>(), dst.cast::<u64>());
+                for i in 0..n {
+                    d.add(i).write_unaligned(s.add(i).read_unaligned());
+                }
+            }
+            16 => {
+                let (s, d) = (src.cast::<u128>(), dst.cast::<u128>());
+                for i in 0..n {
+                    d.add(i).write_unaligned(s.add(i).read_unaligned());
+                }
+            }
+            _ => std::ptr::copy_nonoverlapping(src, dst, n * es),
+        }
+    }
+}
+
+/// The shared state of a ring's ends: the ring itself, freed (and drained) when the last
+/// end goes.
+struct Shared<T> {
+    raw: RawRing,
+    drop_items: unsafe fn(&RawRing),
+    /// Whether the ring is ours to drain and free (not for rings found by name).
+    owned: bool,
+    _items: PhantomData<T>,
+}
+
+impl<T> Drop for Shared<T> {
+    fn drop(&mut self) {
+        if self.owned {
+            // SAFETY: no end is left, so nothing else touches the ring; its items are ours.
+            unsafe {
+                (self.drop_items)(&self.raw);
+                ffi::rte_ring_free(self.raw.ring());
+            }
+        }
+    }
+}
+
+/// Drains a ring of `RingItem`s and drops each.
+unsafe fn drain_items<T: RingItem>(raw: &RawRing) {
+    let mut slot = MaybeUninit::<*mut c_void>::uninit();
+    // SAFETY: exclusive access (called from Drop); DPDK's dequeue dispatches on the ring's
+    // own sync type (RTS rings lay their head and tail out differently).
+    while unsafe { raw.dequeue::<Rts>(slot.as_mut_ptr().cast(), 1, true) } == 1 {
+        // SAFETY: each pointer was an item moved in with into_raw and is taken out once.
+        drop(unsafe { T::from_raw(slot.assume_init()) });
+    }
+}
+
+/// Nothing to drop for plain `Copy` elements.
+unsafe fn drain_nothing(_: &RawRing) {}
+
+/// A ring of owned pointer-sized items; split it into a [`Producer`] and a [`Consumer`].
+///
+/// ```
+/// # let eal = dpdk::doc_eal();
+/// use dpdk::ring::{Ring, RingOptions};
+/// let ring: Ring<Box<String>> = Ring::new("doc_ring", 1024, dpdk::SocketId::current(), RingOptions::new())?;
+/// let (tx, rx) = ring.split();
+/// tx.enqueue(Box::new("hello".to_owned())).unwrap();
+/// assert_eq!(*rx.dequeue().unwrap(), "hello");
+/// assert!(rx.dequeue().is_none());
+/// # Ok::<(), dpdk::Error>(())
+/// ```
+pub struct Ring<T: RingItem, P: SyncMode = Multi, C: SyncMode = Multi> {
+    shared: Arc<Shared<T>>,
+    _modes: PhantomData<(P, C)>,
+}
+
+impl<T: RingItem, P: SyncMode, C: SyncMode> Ring<T, P, C> {
+    /// A ring of `count` slots named `name` on `socket` (`rte_ring_create_elem`, 8-byte
+    /// elements), in the modes of `options`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for a count of 0, above [`COUNT_MAX`], or not a power of
+    /// two without `exact_size`; name errors; [`Error::AlreadyExists`];
+    /// [`Error::NoMemory`].
+    #[doc(alias = "rte_ring_create")]
+    pub fn new(
+        name: &str,
+        count: u32,
+        socket: SocketId,
+        options: RingOptions<P, C>,
+    ) -> Result<Self> {
+        let raw = RawRing::create(name, 8, count, socket, options.flags())?;
+        let shared = Arc::new(Shared {
+            raw,
+            drop_items: drain_items::<T>,
+            owned: true,
+            _items: PhantomData,
+        });
+        Ok(Ring { shared, _modes: PhantomData })
+    }
+
+    /// The two ends.
+    pub fn split(self) -> (Producer<T, P>, Consumer<T, C>) {
+        let producer = Producer { shared: self.shared.clone(), _mode: PhantomData };
+        (producer, Consumer { shared: self.shared, _mode: PhantomData })
+    }
+
+    /// Items in the ring.
+    pub fn len(&self) -> u32 {
+        self.shared.raw.count()
+    }
+
+    /// Whether it is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// How many items it holds at most.
+    pub fn capacity(&self) -> u32 {
+        self.shared.raw.capacity()
+    }
+}
+
+/// The producing end of a [`Ring`]. `Clone + Sync` in shared modes; in [`Single`] mode
+/// `Send` only, so one thread at a time enqueues.
+pub struct Producer<T: RingItem, P: SyncMode = Multi> {
+    shared: Arc<Shared<T>>,
+    _mode: PhantomData<(P, *const ())>,
+}
+
+/// The consuming end of a [`Ring`]; see [`Producer`].
+pub struct Consumer<T: RingItem, C: SyncMode = Multi> {
+    shared: Arc<Shared<T>>,
+    _mode: PhantomData<(C, *const ())>,
+}
+
+// SAFETY: items move to whichever thread dequeues them (T: Send); the end itself is only
+// used by its current owner thread, so moving it is fine in any mode.
+unsafe impl<T: RingItem + Send, P: SyncMode> Send for Producer<T, P> {}
+// SAFETY: shared modes run DPDK's multi-thread algorithms, safe from many threads.
+unsafe impl<T: RingItem + Send, P: SharedMode> Sync for Producer<T, P> {}
+// SAFETY: as for Producer.
+unsafe impl<T: RingItem + Send, C: SyncMode> Send for Consumer<T, C> {}
+// SAFETY: as for Producer.
+unsafe impl<T: RingItem + Send, C: SharedMode> Sync for Consumer<T, C> {}
+
+impl<T: RingItem, P: SharedMode> Clone for Producer<T, P> {
+    fn clone(&self) -> Self {
+        Producer { shared: self.shared.clone(), _mode: PhantomData }
+    }
+}
+
+impl<T: RingItem, C: SharedMode> Clone for Consumer<T, C> {
+    fn clone(&self) -> Self {
+        Consumer { shared: self.shared.clone(), _mode: PhantomData }
+    }
+}
+
+impl<T: RingItem, P: SyncMode> Producer<T, P> {
+    /// Enqueues one item, or hands it back when the ring is full.
+    #[doc(alias = "rte_ring_enqueue")]
+    #[inline]
+    pub fn enqueue(&self, item: T) -> std::result::Result<(), T> {
+        let ptr = item.into_raw();
+        // SAFETY: one element; this end's mode is P (Single ends are !Sync, one thread).
+        if unsafe { self.shared.raw.enqueue::<P>((&ptr as *const *mut c_void).cast(), 1, true) }
+            == 1
+        {
+            Ok(())
+        } else {
+            // SAFETY: the ring did not take it; ownership comes back.
+            Err(unsafe { T::from_raw(ptr) })
+        }
+    }
+
+    /// Enqueues all of `items` or none (`rte_ring_enqueue_bulk`): on success `items` is
+    /// empty; when there is no room for all, they stay in `items`.
+    ///
+    /// # Errors
+    /// [`RingFull`] with the free space, when the ring has no room for all of them.
+    #[doc(alias = "rte_ring_enqueue_bulk")]
+    #[inline]
+    pub fn enqueue_bulk(&self, items: &mut Vec<T>) -> std::result::Result<(), RingFull> {
+        let n = items.len() as u32;
+        // SAFETY: a RingItem is pointer-sized and its bits are its raw pointer, so the Vec's
+        // buffer is `n` elements of 8 bytes; on success ownership moved into the ring.
+        let done = unsafe { self.shared.raw.enqueue::<P>(items.as_ptr().cast(), n, true) };
+        if done == n {
+            // SAFETY: every item moved into the ring; forget them here.
+            unsafe { items.set_len(0) };
+            Ok(())
+        } else {
+            Err(RingFull { free: self.free_count() })
+        }
+    }
+
+    /// Enqueues as many items as fit, from the front of `items` (`rte_ring_enqueue_burst`),
+    /// and returns how many; the rest stay in `items`.
+    #[doc(alias = "rte_ring_enqueue_burst")]
+    #[inline]
+    pub fn enqueue_burst(&self, items: &mut Vec<T>) -> usize {
+        let n = items.len() as u32;
+        // SAFETY: as in enqueue_bulk; the first `done` items moved into the ring.
+        unsafe {
+            let done = self.shared.raw.enqueue::<P>(items.as_ptr().cast(), n, false) as usize;
+            if done == items.len() {
+                items.set_len(0);
+            } else if done > 0 {
+                let rest = items.len() - done;
+                std::ptr::copy(items.as_ptr().add(done), items.as_mut_ptr(), rest);
+                items.set_len(rest);
+            }
+            done
+        }
+    }
+
+    /// Free slots now.
+    pub fn free_count(&self) -> u32 {
+        // SAFETY: a live ring.
+        unsafe { ffi::rte_ring_free_count(self.shared.raw.ring()) }
+    }
+
+    /// Items in the ring now.
+    pub fn len(&self) -> u32 {
+        self.shared.raw.count()
+    }
+
+    /// Whether the ring is empty now.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether the ring is full now.
+    pub fn is_full(&self) -> bool {
+        self.free_count() == 0
+    }
+
+    /// How many items the ring holds at most.
+    pub fn capacity(&self) -> u32 {
+        self.shared.raw.capacity()
+    }
+}
+
+impl<T: RingItem, C: SyncMode> Consumer<T, C> {
+    /// Dequeues one item, or `None` if the ring is empty.
+    #[doc(alias = "rte_ring_dequeue")]
+    #[inline]
+    pub fn dequeue(&self) -> Option<T> {
+        let mut slot = MaybeUninit::<*mut c_void>::uninit();
+        // SAFETY: room for one element; this end's mode is C.
+        let got = unsafe { self.shared.raw.dequeue::<C>(slot.as_mut_ptr().cast(), 1, true) };
+        // SAFETY: an item moved in with into_raw, now ours.
+        (got == 1).then(|| unsafe { T::from_raw(slot.assume_init()) })
+    }
+
+    /// Dequeues exactly `buf.len()` items or none (`rte_ring_dequeue_bulk`); returns the
+    /// filled buffer, whose items the caller now owns (and must drop or move).
+    #[doc(alias = "rte_ring_dequeue_bulk")]
+    #[inline]
+    pub fn dequeue_bulk<'b>(&self, buf: &'b mut [MaybeUninit<T>]) -> Option<&'b mut [T]> {
+        let n = buf.len() as u32;
+        // SAFETY: room for n pointer-sized items.
+        let got = unsafe { self.shared.raw.dequeue::<C>(buf.as_mut_ptr().cast(), n, true) };
+        // SAFETY: all n were written with items now owned by the caller.
+        (got == n).then(|| unsafe { &mut *(buf as *mut [MaybeUninit<T>] as *mut [T]) })
+    }
+
+    /// Dequeues up to `buf.len()` items (`rte_ring_dequeue_burst`); returns the filled
+    /// front of the buffer, whose items the caller now owns.
+    #[doc(alias = "rte_ring_dequeue_burst")]
+    #[inline]
+    pub fn dequeue_burst<'b>(&self, buf: &'b mut [MaybeUninit<T>]) -> &'b mut [T] {
+        let n = buf.len() as u32;
+        // SAFETY: room for n pointer-sized items.
+        let got = unsafe { self.shared.raw.dequeue::<C>(buf.as_mut_ptr().cast(), n, false) };
+        // SAFETY: the first `got` were written with items now owned by the caller.
+        unsafe { &mut *(&mut buf[..got as usize] as *mut [MaybeUninit<T>] as *mut [T]) }
+    }
+
+    /// Dequeues up to `max` items onto the end of `out`; returns how many.
+    #[inline]
+    pub fn dequeue_burst_into(&self, out: &mut Vec<T>, max: usize) -> usize {
+        out.reserve(max);
+        let len = out.len();
+        // SAFETY: room for `max` items after `len`; the ring writes `got` of them.
+        unsafe {
+            let dst = out.as_mut_ptr().add(len).cast::<u8>();
+            let got = self.shared.raw.dequeue::<C>(dst, max as u32, false) as usize;
+            out.set_len(len + got);
+            got
+        }
+    }
+
+    /// Items in the ring now.
+    pub fn len(&self) -> u32 {
+        self.shared.raw.count()
+    }
+
+    /// Whether the ring is empty now.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A bulk enqueue found too little room: nothing was enqueued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RingFull {
+    /// Free slots at the time.
+    pub free: u32,
+}
+
+impl fmt::Display for RingFull {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the ring has only {} free slots", self.free)
+    }
+}
+
+impl std::error::Error for RingFull {}
+
+impl<T: RingItem, P: SyncMode> fmt::Debug for Producer<T, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Producer({:?})", self.shared.raw.name())
+    }
+}
+
+impl<T: RingItem, C: SyncMode> fmt::Debug for Consumer<T, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Consumer({:?})", self.shared.raw.name())
+    }
+}
+
+impl<T: RingItem, P: SyncMode, C: SyncMode> fmt::Debug for Ring<T, P, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Ring({:?})", self.shared.raw.name())
+    }
+}
+
+/// A ring of plain `Copy` values of `size_of::<E>()` bytes (a multiple of 4) through
+/// DPDK's `_elem` API; split into [`ElemProducer`] and [`ElemConsumer`].
+///
+/// ```
+/// # let eal = dpdk::doc_eal();
+/// use dpdk::ring::{ElemRing, RingOptions};
+/// #[derive(Clone, Copy, Debug, PartialEq)]
+/// #[repr(C)]
+/// struct Desc { addr: u64, len: u32, flags: u32 }
+/// let ring: ElemRing<Desc> = ElemRing::new("doc_desc", 512, dpdk::SocketId::current(), RingOptions::new())?;
+/// let (tx, rx) = ring.split();
+/// assert_eq!(tx.enqueue_burst(&[Desc { addr: 1, len: 2, flags: 3 }; 4]), 4);
+/// let mut buf = [std::mem::MaybeUninit::uninit(); 8];
+/// assert_eq!(rx.dequeue_burst(&mut buf).len(), 4);
+/// # Ok::<(), dpdk::Error>(())
+/// ```
+pub struct ElemRing<E: Copy, P: SyncMode = Multi, C: SyncMode = Multi> {
+    shared: Arc<Shared<E>>,
+    _modes: PhantomData<(P, C)>,
+}
+
+impl<E: Copy, P: SyncMode, C: SyncMode> ElemRing<E, P, C> {
+    /// A ring of `count` elements of `E` (`rte_ring_create_elem`).
+    ///
+    /// # Errors
+    /// As [`Ring::new`]; [`Error::InvalidArgument`] if `size_of::<E>()` is not a nonzero
+    /// multiple of 4.
+    pub fn new(
+        name: &str,
+        count: u32,
+        socket: SocketId,
+        options: RingOptions<P, C>,
+    ) -> Result<Self> {
+        let esize = u32::try_from(std::mem::size_of::<E>()).unwrap_or(0);
+        let raw = RawRing::create(name, esize, count, socket, options.flags())?;
+        let shared =
+            Arc::new(Shared { raw, drop_items: drain_nothing, owned: true, _items: PhantomData });
+        Ok(ElemRing { shared, _modes: PhantomData })
+    }
+
+    /// The two ends.
+    pub fn split(self) -> (ElemProducer<E, P>, ElemConsumer<E, C>) {
+        let producer = ElemProducer { shared: self.shared.clone(), _mode: PhantomData };
+        (producer, ElemConsumer { shared: self.shared, _mode: PhantomData })
+    }
+
+    /// How many elements it holds at most.
+    pub fn capacity(&self) -> u32 {
+        self.shared.raw.capacity()
+    }
+}
+
+impl<E: Copy, P: SyncMode, C: SyncMode> fmt::Debug for ElemRing<E, P, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ElemRing({:?})", self.shared.raw.name())
+    }
+}
+
+/// The producing end of an [`ElemRing`] (sharing rules as [`Producer`]).
+pub struct ElemProducer<E: Copy, P: SyncMode = Multi> {
+    shared: Arc<Shared<E>>,
+    _mode: PhantomData<(P, *const ())>,
+}
+
+/// The consuming end of an [`ElemRing`].
+pub struct ElemConsumer<E: Copy, C: SyncMode = Multi> {
+    shared: Arc<Shared<E>>,
+    _mode: PhantomData<(C, *const ())>,
+}
+
+// SAFETY: as for Producer/Consumer: values move between threads (E: Send).
+unsafe impl<E: Copy + Send, P: SyncMode> Send for ElemProducer<E, P> {}
+// SAFETY: shared modes are DPDK's multi-thread algorithms.
+unsafe impl<E: Copy + Send, P: SharedMode> Sync for ElemProducer<E, P> {}
+// SAFETY: as above.
+unsafe impl<E: Copy + Send, C: SyncMode> Send for ElemConsumer<E, C> {}
+// SAFETY: as above.
+unsafe impl<E: Copy + Send, C: SharedMode> Sync for ElemConsumer<E, C> {}
+
+impl<E: Copy, P: SharedMode> Clone for ElemProducer<E, P> {
+    fn clone(&self) -> Self {
+        ElemProducer { shared: self.shared.clone(), _mode: PhantomData }
+    }
+}
+
+impl<E: Copy, C: SharedMode> Clone for ElemConsumer<E, C> {
+    fn clone(&self) -> Self {
+        ElemConsumer { shared: self.shared.clone(), _mode: PhantomData }
+    }
+}
+
+impl<E: Copy, P: SyncMode> ElemProducer<E, P> {
+    /// Enqueues one value; `Err` with it when the ring is full.
+    #[inline]
+    pub fn enqueue(&self, value: E) -> std::result::Result<(), E> {
+        // SAFETY: one element of esize bytes.
+        let done = unsafe { self.shared.raw.enqueue::<P>((&value as *const E).cast(), 1, true) };
+        if done == 1 {
+            Ok(())
+        } else {
+            Err(value)
+        }
+    }
+
+    /// Enqueues all of `values` or none.
+    ///
+    /// # Errors
+    /// [`RingFull`] when there is no room for all.
+    #[inline]
+    pub fn enqueue_bulk(&self, values: &[E]) -> std::result::Result<(), RingFull> {
+        let n = values.len() as u32;
+        // SAFETY: n elements of esize bytes.
+        if unsafe { self.shared.raw.enqueue::<P>(values.as_ptr().cast(), n, true) } == n {
+            Ok(())
+        } else {
+            // SAFETY: a live ring.
+            Err(RingFull { free: unsafe { ffi::rte_ring_free_count(self.shared.raw.ring()) } })
+        }
+    }
+
+    /// Enqueues as many values as fit from the front of `values`; returns how many.
+    #[inline]
+    pub fn enqueue_burst(&self, values: &[E]) -> usize {
+        // SAFETY: n elements of esize bytes.
+        unsafe {
+            self.shared.raw.enqueue::<P>(values.as_ptr().cast(), values.len() as u32, false)
+                as usize
+        }
+    }
+}
+
+impl<E: Copy, C: SyncMode> ElemConsumer<E, C> {
+    /// Dequeues one value.
+    #[inline]
+    pub fn dequeue(&self) -> Option<E> {
+        let mut slot = MaybeUninit::<E>::uninit();
+        // SAFETY: room for one element.
+        let got = unsafe { self.shared.raw.dequeue::<C>(slot.as_mut_ptr().cast(), 1, true) };
+        // SAFETY: written by the ring.
+        (got == 1).then(|| unsafe { slot.assume_init() })
+    }
+
+    /// Dequeues exactly `buf.len()` values or none.
+    #[inline]
+    pub fn dequeue_bulk<'b>(&self, buf: &'b mut [MaybeUninit<E>]) -> Option<&'b mut [E]> {
+        let n = buf.len() as u32;
+        // SAFETY: room for n elements.
+        let got = unsafe { self.shared.raw.dequeue::<C>(buf.as_mut_ptr().cast(), n, true) };
+        // SAFETY: all n written.
+        (got == n).then(|| unsafe { &mut *(buf as *mut [MaybeUninit<E>] as *mut [E]) })
+    }
+
+    /// Dequeues up to `buf.len()` values; returns the filled front.
+    #[inline]
+    pub fn dequeue_burst<'b>(&self, buf: &'b mut [MaybeUninit<E>]) -> &'b mut [E] {
+        // SAFETY: room for buf.len() elements; the first `got` are written.
+        unsafe {
+            let got =
+                self.shared.raw.dequeue::<C>(buf.as_mut_ptr().cast(), buf.len() as u32, false);
+            &mut *(&mut buf[..got as usize] as *mut [MaybeUninit<E>] as *mut [E])
+        }
+    }
+}
+
+/// A ring found by name (`rte_ring_lookup`), e.g. one C code created: it never frees it.
+/// Typed ends come only from `unsafe` constructors, since nothing records what the ring
+/// holds.
+pub struct RingRef {
+    raw: ManuallyDrop<RawRing>,
+}
+
+impl RingRef {
+    /// Finds a ring by name.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`]; name errors.
+    #[doc(alias = "rte_ring_lookup")]
+    pub fn lookup(name: &str) -> Result<RingRef> {
+        let call = || Call::new("rte_ring_lookup", format!("name={name:?}"));
+        let cname = check_name(name, NAME_MAX, call)?;
+        let eal = Eal::current()?;
+        // SAFETY: a lookup by NUL-terminated name.
+        let r = unsafe { ffi::rte_ring_lookup(cname.as_ptr()) };
+        let r = NonNull::new(r).ok_or_else(|| Error::from_errno(call(), libc::ENOENT))?;
+        // SAFETY: a live ring; esize is recorded nowhere in 22.11's struct, so callers say it.
+        Ok(RingRef { raw: ManuallyDrop::new(RawRing { r, esize: 8, _eal: eal }) })
+    }
+
+    /// Items in the ring, capacity, name.
+    pub fn len(&self) -> u32 {
+        self.raw.count()
+    }
+
+    /// Whether it is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// How many items it holds at most.
+    pub fn capacity(&self) -> u32 {
+        self.raw.capacity()
+    }
+
+    /// The raw ring.
+    pub fn as_ptr(&self) -> *mut ffi::rte_ring {
+        self.raw.ring()
+    }
+
+    /// Typed ends over this ring, which does not belong to them: dropping them neither
+    /// drains nor frees it.
+    ///
+    /// # Safety
+    /// The ring must hold 8-byte elements that are `T`s made with `T::into_raw` (or will
+    /// only ever hold such), its sync modes must be `P` and `C` as created, and whoever
+    /// created it must not free it while these ends live. A `Single` end must be the
+    /// only one of its side in every process.
+    pub unsafe fn typed<T: RingItem, P: SyncMode, C: SyncMode>(
+        &self,
+    ) -> (Producer<T, P>, Consumer<T, C>) {
+        let raw = RawRing { r: self.raw.r, esize: 8, _eal: Eal::current().expect("the EAL runs") };
+        let shared =
+            Arc::new(Shared { raw, drop_items: drain_nothing, owned: false, _items: PhantomData });
+        Ring { shared, _modes: PhantomData }.split()
+    }
+}
+
+impl Drop for RingRef {
+    fn drop(&mut self) {
+        // SAFETY: releases the EAL reference only.
+        unsafe { ManuallyDrop::drop(&mut self.raw) }
+    }
+}
+
+impl fmt::Debug for RingRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RingRef({:?})", self.raw.name())
+    }
+}

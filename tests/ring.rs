@@ -1,0 +1,312 @@
+//! Rings against the real DPDK: ownership through every sync mode, bulk and burst
+//! semantics, stress on two threads, interop with rings made through DPDK's C API.
+
+use std::mem::MaybeUninit;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use dpdk::ring::{
+    ElemRing, Hts, Multi, Ring, RingItem, RingOptions, RingRef, Rts, Single, SyncMode,
+};
+use dpdk::{Error, SocketId};
+use dpdk_tests::{eal, unique_name, worker_turn};
+
+fn socket() -> SocketId {
+    eal().sockets()[0]
+}
+
+static DROPS: AtomicUsize = AtomicUsize::new(0);
+
+#[derive(Debug)]
+struct Tracked(u64);
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        DROPS.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+fn drop_turn() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[test]
+fn items_move_in_and_out_and_a_full_ring_hands_them_back() {
+    let _turn = drop_turn();
+    eal();
+    DROPS.store(0, Ordering::Relaxed);
+    let ring: Ring<Box<Tracked>> =
+        Ring::new(&unique_name("r"), 4, socket(), RingOptions::new()).unwrap();
+    assert_eq!(ring.capacity(), 3);
+    let (tx, rx) = ring.split();
+    for i in 0..3 {
+        tx.enqueue(Box::new(Tracked(i))).unwrap();
+    }
+    assert!(tx.is_full());
+    let back = tx.enqueue(Box::new(Tracked(99))).unwrap_err();
+    assert_eq!(back.0, 99, "the rejected item comes back");
+    drop(back);
+    assert_eq!(rx.dequeue().unwrap().0, 0);
+    assert_eq!(rx.len(), 2);
+    assert_eq!(DROPS.load(Ordering::Relaxed), 2);
+    drop((tx, rx)); // two items left: dropped with the ring
+    assert_eq!(DROPS.load(Ordering::Relaxed), 4);
+}
+
+#[test]
+fn bulk_is_all_or_nothing_and_burst_takes_from_the_front() {
+    eal();
+    let ring: Ring<u64> = Ring::new(&unique_name("rb"), 8, socket(), RingOptions::new()).unwrap();
+    let (tx, rx) = ring.split();
+    let mut items: Vec<u64> = (0..10).collect();
+    let full = tx.enqueue_bulk(&mut items).unwrap_err();
+    assert_eq!(full.free, 7);
+    assert_eq!(items.len(), 10, "nothing taken");
+    assert_eq!(tx.enqueue_burst(&mut items), 7);
+    assert_eq!(items, [7, 8, 9], "the rest stays, in order");
+    let mut buf = [MaybeUninit::uninit(); 4];
+    assert_eq!(rx.dequeue_bulk(&mut buf).unwrap(), &[0, 1, 2, 3]);
+    let mut big = [MaybeUninit::uninit(); 8];
+    assert!(rx.dequeue_bulk(&mut big).is_none(), "only 3 left: none taken");
+    assert_eq!(rx.dequeue_burst(&mut big), &[4, 5, 6]);
+    tx.enqueue_bulk(&mut items).unwrap();
+    assert!(items.is_empty());
+    let mut out = vec![1000];
+    assert_eq!(rx.dequeue_burst_into(&mut out, 16), 3);
+    assert_eq!(out, [1000, 7, 8, 9]);
+    assert!(rx.is_empty());
+}
+
+#[test]
+fn exact_size_rings_hold_exactly_their_count() {
+    eal();
+    let opts = RingOptions::new().exact_size(true);
+    let ring: Ring<u64> = Ring::new(&unique_name("rx"), 1000, socket(), opts).unwrap();
+    assert_eq!(ring.capacity(), 1000);
+    let (tx, _rx) = ring.split();
+    let mut items: Vec<u64> = (0..1000).collect();
+    tx.enqueue_bulk(&mut items).unwrap();
+    assert!(tx.is_full());
+}
+
+#[test]
+fn elem_rings_carry_16_byte_descriptors_in_order() {
+    eal();
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    #[repr(C)]
+    struct Desc {
+        addr: u64,
+        len: u32,
+        flags: u32,
+    }
+    let ring: ElemRing<Desc> =
+        ElemRing::new(&unique_name("re"), 64, socket(), RingOptions::new()).unwrap();
+    let (tx, rx) = ring.split();
+    let descs: Vec<Desc> =
+        (0..100).map(|i| Desc { addr: i, len: i as u32 * 2, flags: 7 }).collect();
+    let mut got = Vec::new();
+    let mut sent = 0;
+    while got.len() < descs.len() {
+        sent += tx.enqueue_burst(&descs[sent..]);
+        let mut buf = [MaybeUninit::uninit(); 16];
+        got.extend_from_slice(rx.dequeue_burst(&mut buf));
+    }
+    assert_eq!(got, descs, "wrap-around keeps order and bytes");
+    tx.enqueue(descs[5]).unwrap();
+    assert_eq!(rx.dequeue(), Some(descs[5]));
+    let mut none = [MaybeUninit::<Desc>::uninit(); 1];
+    assert!(rx.dequeue_bulk(&mut none).is_none());
+}
+
+/// Numbered boxed items through a ring of modes `P`/`C`: producers on the worker lcore
+/// (and, for shared modes, a second thread), consumers on this thread (and a second one
+/// for shared modes). Every item must come out exactly once.
+fn stress<P: SyncMode, C: SyncMode>(opts: RingOptions<P, C>, shared_p: bool, shared_c: bool)
+where
+    dpdk::ring::Producer<Box<u64>, P>: Sync,
+    dpdk::ring::Consumer<Box<u64>, C>: Sync,
+{
+    let eal = eal();
+    const PER_PRODUCER: u64 = 200_000;
+    let ring: Ring<Box<u64>, P, C> = Ring::new(&unique_name("rs"), 1024, socket(), opts).unwrap();
+    let (tx, rx) = ring.split();
+    let producers = if shared_p { 2 } else { 1 };
+    let total = PER_PRODUCER * producers;
+    let (count, sum) = (AtomicU64::new(0), AtomicU64::new(0));
+    let produce = |tx: &dpdk::ring::Producer<Box<u64>, P>, first: u64| {
+        let mut batch = Vec::with_capacity(32);
+        let mut next = first;
+        while next < first + PER_PRODUCER {
+            while batch.len() < 32 && next < first + PER_PRODUCER {
+                batch.push(Box::new(next));
+                next += 1;
+            }
+            tx.enqueue_burst(&mut batch);
+        }
+        while !batch.is_empty() {
+            tx.enqueue_burst(&mut batch);
+        }
+    };
+    let consume = |rx: &dpdk::ring::Consumer<Box<u64>, C>| {
+        let mut buf = [const { MaybeUninit::<Box<u64>>::uninit() }; 32];
+        while count.load(Ordering::Relaxed) < total {
+            for item in rx.dequeue_burst(&mut buf).iter_mut() {
+                // SAFETY: each dequeued item is ours; read it out once.
+                let b = unsafe { std::ptr::read(item) };
+                sum.fetch_add(*b, Ordering::Relaxed);
+                count.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    };
+    eal.scope(|s| {
+        let job = s.launch(eal.workers()[0], || produce(&tx, 0)).unwrap();
+        std::thread::scope(|t| {
+            if shared_p {
+                t.spawn(|| produce(&tx, PER_PRODUCER));
+            }
+            if shared_c {
+                // Both consumers share `rx` only in shared modes (checked by types).
+                t.spawn(|| consume(&rx));
+            }
+            consume(&rx);
+        });
+        job.join().unwrap();
+    });
+    assert_eq!(count.load(Ordering::Relaxed), total, "every item once");
+    assert_eq!(sum.load(Ordering::Relaxed), total * (total - 1) / 2, "checksum");
+    assert!(rx.is_empty(), "nothing left");
+}
+
+#[test]
+fn stress_multi_producer_multi_consumer() {
+    let _turn = worker_turn();
+    stress(RingOptions::new(), true, true);
+}
+
+#[test]
+fn stress_rts() {
+    let _turn = worker_turn();
+    stress(RingOptions::new().producer::<Rts>().consumer::<Rts>(), true, true);
+}
+
+#[test]
+fn stress_hts() {
+    let _turn = worker_turn();
+    stress(RingOptions::new().producer::<Hts>().consumer::<Hts>(), true, true);
+}
+
+#[test]
+fn stress_single_producer_single_consumer_halves() {
+    let _turn = worker_turn();
+    let eal = eal();
+    let opts = RingOptions::new().single_producer().single_consumer();
+    let ring: Ring<Box<u64>, Single, Single> =
+        Ring::new(&unique_name("rsp"), 512, socket(), opts).unwrap();
+    let (tx, rx) = ring.split();
+    const N: u64 = 300_000;
+    // The producer half moves to the worker lcore; the consumer half stays here.
+    let job = eal
+        .launch(eal.workers()[0], move || {
+            for i in 0..N {
+                let mut item = Box::new(i);
+                while let Err(back) = tx.enqueue(item) {
+                    item = back;
+                }
+            }
+        })
+        .unwrap();
+    let (mut count, mut sum, mut expect) = (0u64, 0u64, 0u64);
+    while count < N {
+        if let Some(b) = rx.dequeue() {
+            assert_eq!(*b, expect, "SP/SC keeps order");
+            expect += 1;
+            sum += *b;
+            count += 1;
+        }
+    }
+    job.join().unwrap();
+    assert_eq!(sum, N * (N - 1) / 2);
+    assert!(rx.dequeue().is_none());
+}
+
+#[test]
+fn rings_made_through_the_c_api_interoperate() {
+    let _turn = worker_turn();
+    let eal = eal();
+    let name = unique_name("rc");
+    let cname = std::ffi::CString::new(name.clone()).unwrap();
+    // SAFETY: DPDK's C API: a legacy ring of 8-byte pointers, MP/MC.
+    let r = unsafe { dpdk::ffi::rte_ring_create(cname.as_ptr(), 1024, SocketId::ANY.as_raw(), 0) };
+    assert!(!r.is_null());
+    let found = RingRef::lookup(&name).unwrap();
+    assert_eq!(found.as_ptr(), r);
+    assert_eq!(found.capacity(), 1023);
+    // SAFETY: the ring holds u64 values as pointers, is MP/MC, and outlives the ends.
+    let (tx, rx) = unsafe { found.typed::<u64, Multi, Multi>() };
+    // Rust on the worker lcore enqueues; C dequeues here.
+    eal.launch(eal.workers()[0], move || {
+        for i in 1..=1000u64 {
+            tx.enqueue(i).unwrap();
+        }
+    })
+    .unwrap()
+    .join()
+    .unwrap();
+    let mut sum = 0;
+    for _ in 0..1000 {
+        let mut obj = std::ptr::null_mut();
+        // SAFETY: C dequeue of one pointer-sized value.
+        assert_eq!(unsafe { dpdk::ffi::rte_ring_dequeue(r, &mut obj) }, 0);
+        sum += obj as u64;
+    }
+    assert_eq!(sum, 500_500);
+    // C enqueues; Rust dequeues.
+    for i in 1..=10u64 {
+        // SAFETY: C enqueue of one pointer-sized value.
+        assert_eq!(unsafe { dpdk::ffi::rte_ring_enqueue(r, i.into_raw()) }, 0);
+    }
+    let got: Vec<u64> = std::iter::from_fn(|| rx.dequeue()).collect();
+    assert_eq!(got, (1..=10).collect::<Vec<_>>());
+    drop(rx);
+    drop(found); // neither frees the ring: it is C's
+    assert!(RingRef::lookup(&name).is_ok());
+    // SAFETY: nothing uses the ring any more.
+    unsafe { dpdk::ffi::rte_ring_free(r) };
+    assert!(matches!(RingRef::lookup(&name), Err(Error::NotFound { .. })));
+}
+
+#[test]
+fn bad_requests_are_clear_errors() {
+    eal();
+    let s = socket();
+    let o = RingOptions::new();
+    let e = Ring::<u64>::new(&unique_name("z"), 0, s, o).unwrap_err();
+    assert!(matches!(e, Error::InvalidArgument { .. }), "{e:?}");
+    let e = Ring::<u64>::new(&unique_name("p"), 1000, s, o).unwrap_err();
+    assert!(e.to_string().contains("not a power of two"), "{e}");
+    let e = Ring::<u64>::new(&unique_name("m"), 1 << 31, s, o).unwrap_err();
+    assert!(e.to_string().contains("above DPDK's maximum"), "{e}");
+    let long = "r".repeat(dpdk::ring::NAME_MAX + 1);
+    let e = Ring::<u64>::new(&long, 64, s, o).unwrap_err();
+    assert!(matches!(e, Error::NameTooLong { .. }), "{e:?}");
+    let name = unique_name("d");
+    let _first = Ring::<u64>::new(&name, 64, s, o).unwrap();
+    let e = Ring::<u64>::new(&name, 64, s, o).unwrap_err();
+    assert!(matches!(e, Error::AlreadyExists { .. }), "{e:?}");
+    #[derive(Clone, Copy)]
+    struct Six(#[allow(dead_code)] [u8; 6]);
+    let e = ElemRing::<Six>::new(&unique_name("e"), 64, s, o).unwrap_err();
+    assert!(e.to_string().contains("not a multiple of 4"), "{e}");
+}
+
+#[test]
+fn send_sync_and_clone_follow_the_modes() {
+    fn is_send<T: Send>() {}
+    fn is_sync<T: Sync>() {}
+    fn is_clone<T: Clone>() {}
+    is_send::<dpdk::ring::Producer<Box<u8>, Single>>();
+    is_send::<dpdk::ring::Consumer<Box<u8>, Single>>();
+    is_sync::<dpdk::ring::Producer<Box<u8>, Multi>>();
+    is_clone::<dpdk::ring::Consumer<Box<u8>, Hts>>();
+    is_sync::<dpdk::ring::Consumer<u64, Rts>>();
+}
