@@ -356,4 +356,7 @@ fn child_lifecycle() {
     }
     let err = SocketId::new(0).unwrap_err();
     assert!(matches!(err, Error::EalNotRunning { .. }), "{err:?}");
+    // DPDK's memory tables are gone: lookups by address answer None instead of crashing.
+    assert_eq!(dpdk::malloc::socket_of(0x1000 as *const u8), None);
+    assert_eq!(dpdk::malloc::page_size_of(0x1000 as *const u8), None);
 }

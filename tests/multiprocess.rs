@@ -101,14 +101,14 @@ fn child_primary() {
     assert_eq!(after.alloc_count, before.alloc_count, "one freed, one allocated");
     let errno = words[SECONDARY_ERRNO].load(Ordering::Relaxed) as i32;
     assert_eq!(errno, 22, "rte_thread_register in the secondary: EINVAL");
-    let reply = &zone.as_slice()[REPLY_AT..REPLY_AT + REPLY.len()];
-    assert_eq!(reply, REPLY);
-
-    // Free, in the primary, what the secondary allocated.
     let (p, len) = (
         words[SECONDARY_PTR].load(Ordering::Relaxed),
         words[SECONDARY_LEN].load(Ordering::Relaxed),
     );
+    let reply = &zone.as_slice()[REPLY_AT..REPLY_AT + REPLY.len()];
+    assert_eq!(reply, REPLY);
+
+    // Free, in the primary, what the secondary allocated.
     let raw = ptr::slice_from_raw_parts_mut(p as *mut u8, len as usize);
     // SAFETY: the secondary gave up this SocketBox<[u8]> with into_raw, once.
     let note = unsafe { SocketBox::from_raw(raw) };
@@ -129,9 +129,12 @@ fn child_secondary() {
     assert_eq!(eal.process_type(), ProcessType::Secondary);
 
     let zone = Memzone::lookup(&zone_name(&prefix)).expect("the primary's zone");
-    let words = zone.atomic_u64();
+    // SAFETY: the primary keeps the zone reserved until this process has exited (it waits
+    // for us), and nothing in this process holds references into it.
+    let words = unsafe { zone.atomic_u64() };
     assert_eq!(words[STATE].load(Ordering::Acquire), 1, "the primary is ready");
-    let bytes = zone.atomic_u8();
+    // SAFETY: as for `words`.
+    let bytes = unsafe { zone.atomic_u8() };
     let greeting: Vec<u8> = bytes[TEXT_AT..TEXT_AT + GREETING.len()]
         .iter()
         .map(|b| b.load(Ordering::Relaxed))

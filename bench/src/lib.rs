@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 
 pub mod malloc;
 pub mod mempool;
+pub mod ring;
 pub mod tlb;
 
 /// Reads the time-stamp counter.

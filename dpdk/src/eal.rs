@@ -1,7 +1,6 @@
 //! The Environment Abstraction Layer: one-shot initialisation, the [`Eal`] handle that
 //! keeps it alive, and its cleanup.
 
-use std::cell::Cell;
 use std::ffi::{c_char, CString};
 use std::fmt;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
@@ -339,7 +338,6 @@ impl EalBuilder {
         match init(&args, !self.keep_dpdk_log_stream) {
             Ok(()) => {
                 let _ = ARGS.set(args);
-                HANDLES.store(1, Ordering::Relaxed);
                 LIVE.store(1, Ordering::Release);
                 STATE.store(RUNNING, Ordering::Release);
                 Ok(Eal { _counted: () })
@@ -423,10 +421,6 @@ fn load_mempool_driver() {
 /// can be made during or after cleanup.
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 
-/// How many `Eal` handles exist. Once none does, objects stop caching their references
-/// per thread, so that dropping the last object cleans up at once.
-static HANDLES: AtomicUsize = AtomicUsize::new(0);
-
 /// The arguments the EAL was initialised with.
 static ARGS: OnceLock<Vec<String>> = OnceLock::new();
 
@@ -471,7 +465,6 @@ impl Eal {
     /// [`Error::EalNotRunning`] if the EAL is not initialised or already cleaned up.
     pub fn current() -> Result<Eal> {
         take(1, "Eal::current")?;
-        HANDLES.fetch_add(1, Ordering::Relaxed);
         Ok(Eal { _counted: () })
     }
 
@@ -528,9 +521,7 @@ impl Eal {
     /// handle is dropped; the last one to go cleans up); the error DPDK reports otherwise.
     #[doc(alias = "rte_eal_cleanup")]
     pub fn close(self) -> Result<()> {
-        std::mem::forget(self); // its counts are given back here, not by Drop
-        HANDLES.fetch_sub(1, Ordering::Relaxed);
-        flush_thread_cache();
+        std::mem::forget(self); // its count is given back here, not by Drop
         match LIVE.compare_exchange(1, 0, Ordering::AcqRel, Ordering::Acquire) {
             Ok(_) => cleanup(),
             Err(live) => {
@@ -545,15 +536,12 @@ impl Clone for Eal {
     fn clone(&self) -> Self {
         // The count is above zero while `self` exists, so a plain increment is enough.
         LIVE.fetch_add(1, Ordering::Relaxed);
-        HANDLES.fetch_add(1, Ordering::Relaxed);
         Eal { _counted: () }
     }
 }
 
 impl Drop for Eal {
     fn drop(&mut self) {
-        HANDLES.fetch_sub(1, Ordering::Relaxed);
-        flush_thread_cache();
         release(1);
     }
 }
@@ -583,97 +571,26 @@ fn release(n: usize) {
     }
 }
 
-thread_local! {
-    /// References cached by this thread, so that objects made and dropped on it (a
-    /// `SocketBox`, say) take and give back their EAL reference without an atomic
-    /// operation: the thread takes them from the global count in batches. No destructor
-    /// (so the hot path has no registration check); `FLUSH_AT_EXIT` gives them back.
-    static CREDITS: Cell<usize> = const { Cell::new(0) };
-    /// Registered when the thread first takes a batch; gives the credits back at exit.
-    static FLUSH_AT_EXIT: FlushAtExit = const { FlushAtExit };
-}
-
-struct FlushAtExit;
-
-impl Drop for FlushAtExit {
-    fn drop(&mut self) {
-        flush_thread_cache();
-    }
-}
-
-/// References a thread takes from the global count at a time.
-const BATCH: usize = 32;
-
-/// Gives the calling thread's cached references back to the global count, so that the
-/// EAL can be cleaned up once the last handle and object are gone. Runs when a handle
-/// is dropped or closed, when an lcore job ends, when a registered thread unregisters,
-/// and when a thread exits.
-pub(crate) fn flush_thread_cache() {
-    release(CREDITS.with(|credits| credits.replace(0)));
-}
-
 /// A reference to the running EAL held by an object (zero-sized; see [`ObjectRef::take`]).
 pub(crate) struct ObjectRef {
     _counted: (),
 }
 
 impl ObjectRef {
-    /// A reference for a new object, from the thread's cache when it has one.
+    /// A reference for a new object.
     ///
     /// # Errors
     /// [`Error::EalNotRunning`] unless the EAL is running.
     #[inline]
     pub(crate) fn take(function: &'static str) -> Result<ObjectRef> {
-        let credits = CREDITS.with(Cell::get);
-        if credits > 0 {
-            CREDITS.with(|c| c.set(credits - 1));
-        } else {
-            take_batch(function)?;
-        }
-        Ok(ObjectRef { _counted: () })
-    }
-}
-
-#[cold]
-fn take_batch(function: &'static str) -> Result<()> {
-    // While the thread's exit flush can still be registered, cache a batch; a thread
-    // that is already exiting counts its objects one by one.
-    if FLUSH_AT_EXIT.try_with(|_| ()).is_ok() {
-        take(BATCH, function)?;
-        CREDITS.with(|c| c.set(BATCH - 1));
-        Ok(())
-    } else {
-        take(1, function)
+        take(1, function).map(|()| ObjectRef { _counted: () })
     }
 }
 
 impl Drop for ObjectRef {
     #[inline]
     fn drop(&mut self) {
-        let before = CREDITS.with(Cell::get);
-        if before != 0 && before + 1 < 2 * BATCH && HANDLES.load(Ordering::Relaxed) != 0 {
-            CREDITS.with(|c| c.set(before + 1));
-        } else {
-            give_back(before + 1);
-        }
-    }
-}
-
-/// The uncommon ends of `ObjectRef::drop`: the thread's first credit (its exit flush
-/// must be registered), a full cache, or no handle left.
-#[cold]
-fn give_back(credits: usize) {
-    let exiting = FLUSH_AT_EXIT.try_with(|_| ()).is_err();
-    if exiting || HANDLES.load(Ordering::Relaxed) == 0 {
-        // No handle is left (this may be the last object) or the thread is exiting:
-        // return everything now.
-        CREDITS.with(|c| c.set(0));
-        release(credits);
-    } else if credits >= 2 * BATCH {
-        CREDITS.with(|c| c.set(credits - BATCH));
-        release(BATCH);
-    } else {
-        CREDITS.with(|c| c.set(credits));
+        release(1);
     }
 }
 

@@ -218,8 +218,8 @@ pub enum Error {
     },
     /// The EAL cannot be cleaned up while other handles or objects keep it alive.
     #[error(
-        "rte_eal_cleanup: {references} other reference(s) still keep the EAL alive \
-         (handles, objects, or references cached by threads that made objects)"
+        "rte_eal_cleanup: {references} other reference(s) (handles and objects) still keep \
+         the EAL alive"
     )]
     EalInUse {
         /// How many other references exist.

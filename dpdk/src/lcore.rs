@@ -210,12 +210,19 @@ impl Eal {
         };
         // Wait for every job even when `body` panics: they may borrow what unwinding frees.
         let result = catch_unwind(AssertUnwindSafe(|| body(&scope)));
-        let jobs = std::mem::take(&mut *scope.jobs.lock().unwrap_or_else(|p| p.into_inner()));
+        // A job may itself launch more jobs into the scope while we wait, so repeat until a
+        // round finds the list empty: every job is launched by the body or by a job that is
+        // still running, so once all are finished, no more can come.
         let mut unjoined_panic = false;
-        for job in &jobs {
-            unjoined_panic |= job.finish_erased(); // every job, no short-circuit
+        loop {
+            let jobs = std::mem::take(&mut *scope.jobs.lock().unwrap_or_else(|p| p.into_inner()));
+            if jobs.is_empty() {
+                break;
+            }
+            for job in &jobs {
+                unjoined_panic |= job.finish_erased(); // every job, no short-circuit
+            }
         }
-        drop(jobs);
         match result {
             Err(payload) => std::panic::resume_unwind(payload),
             Ok(_) if unjoined_panic => {
@@ -342,13 +349,14 @@ unsafe extern "C" fn trampoline(arg: *mut c_void) -> c_int {
     let payload = unsafe { Box::from_raw(arg.cast::<Payload<'static>>()) };
     // The payload catches the closure's panic itself; this guards the rest (e.g. a panic
     // while storing the result) from unwinding into C.
-    let rc = match catch_unwind(AssertUnwindSafe(payload)) {
+    match catch_unwind(AssertUnwindSafe(payload)) {
         Ok(()) => 0,
-        Err(_) => -1,
-    };
-    // References the job's objects cached on this lcore go back before it idles.
-    crate::eal::flush_thread_cache();
-    rc
+        Err(payload) => {
+            // Dropping the payload could panic again; leak it instead.
+            std::mem::forget(payload);
+            -1
+        }
+    }
 }
 
 /// Claims `lcore`, then launches `f` on it, storing the outcome in `job`.
@@ -516,7 +524,6 @@ impl ThreadRegistration {
 
 impl Drop for ThreadRegistration {
     fn drop(&mut self) {
-        crate::eal::flush_thread_cache();
         // SAFETY: runs on the registered thread (the guard is not Send).
         unsafe { ffi::rte_thread_unregister() }
     }

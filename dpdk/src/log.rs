@@ -110,8 +110,9 @@ pub(crate) fn stop_capture() -> Vec<String> {
 }
 
 unsafe extern "C" fn write_cb(_cookie: *mut c_void, buf: *const c_char, size: usize) -> isize {
-    // A panic (in a logger implementation, say) must not unwind into DPDK's C.
-    let _ = std::panic::catch_unwind(|| {
+    // A panic (in a logger implementation, say) must not unwind into DPDK's C; its payload
+    // is leaked rather than dropped (dropping it could panic again).
+    let outcome = std::panic::catch_unwind(|| {
         // SAFETY: stdio hands us `size` readable bytes at `buf`.
         let bytes = unsafe { std::slice::from_raw_parts(buf.cast::<u8>(), size) };
         PENDING.with(|pending| {
@@ -123,6 +124,9 @@ unsafe extern "C" fn write_cb(_cookie: *mut c_void, buf: *const c_char, size: us
             }
         });
     });
+    if let Err(payload) = outcome {
+        std::mem::forget(payload);
+    }
     size as isize
 }
 

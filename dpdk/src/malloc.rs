@@ -27,23 +27,29 @@ const TYPE_TAG: &CStr = c"SocketBox";
 /// DPDK's cache line: the least alignment of every allocation.
 pub const CACHE_LINE: usize = ffi::RTE_CACHE_LINE_SIZE as usize;
 
-/// The socket whose memory holds `addr`, from DPDK's memory segments
-/// (`rte_mem_virt2memseg`), or `None` if the address is not DPDK memory.
-#[doc(alias = "rte_mem_virt2memseg")]
-pub fn socket_of(addr: *const u8) -> Option<SocketId> {
+/// The memory segment that holds `addr`, read while the EAL is kept up.
+fn with_memseg<R>(addr: *const u8, read: impl FnOnce(&ffi::rte_memseg) -> R) -> Option<R> {
+    // DPDK's memseg tables exist only while the EAL runs.
+    let _eal = Eal::current().ok()?;
     // SAFETY: a lookup by address in DPDK's memseg lists; no memory is dereferenced but
     // DPDK's own tables. A NULL list means "search all lists".
     let ms = unsafe { ffi::rte_mem_virt2memseg(addr.cast(), ptr::null()) };
-    // SAFETY: non-null results point at DPDK's memseg descriptor, valid while the EAL runs.
-    (!ms.is_null()).then(|| SocketId::from_dpdk(unsafe { (*ms).socket_id }))
+    // SAFETY: non-null results point at DPDK's memseg descriptor, live while `_eal` is.
+    (!ms.is_null()).then(|| read(unsafe { &*ms }))
 }
 
-/// The page size of the DPDK memory that holds `addr`, or `None` if it is not DPDK memory.
+/// The socket whose memory holds `addr`, from DPDK's memory segments
+/// (`rte_mem_virt2memseg`), or `None` if the address is not DPDK memory or the EAL is not
+/// running.
+#[doc(alias = "rte_mem_virt2memseg")]
+pub fn socket_of(addr: *const u8) -> Option<SocketId> {
+    with_memseg(addr, |ms| SocketId::from_dpdk(ms.socket_id))
+}
+
+/// The page size of the DPDK memory that holds `addr`, or `None` if it is not DPDK memory
+/// or the EAL is not running.
 pub fn page_size_of(addr: *const u8) -> Option<u64> {
-    // SAFETY: as in `socket_of`.
-    let ms = unsafe { ffi::rte_mem_virt2memseg(addr.cast(), ptr::null()) };
-    // SAFETY: as in `socket_of`.
-    (!ms.is_null()).then(|| unsafe { (*ms).hugepage_sz })
+    with_memseg(addr, |ms| ms.hugepage_sz)
 }
 
 fn alloc_call(what: &'static str, size: usize, align: usize, socket: SocketId) -> Call {
@@ -238,10 +244,16 @@ impl<T> SocketBox<MaybeUninit<T>> {
         let eal = ObjectRef::take("SocketBox::new")?;
         let align = align.max(layout.align());
         let ptr = if layout.size() == 0 {
-            // No memory for zero-sized types: a dangling, aligned pointer, never freed.
-            NonNull::<MaybeUninit<T>>::dangling()
+            // No memory for zero-sized types: a dangling pointer with the requested
+            // alignment, never freed.
+            NonNull::new(align as *mut MaybeUninit<T>).expect("a power of two is not zero")
         } else {
-            let layout = Layout::from_size_align(layout.size(), align).expect("valid layout");
+            let layout = Layout::from_size_align(layout.size(), align).map_err(|_| {
+                Error::from_errno(
+                    alloc_call("rte_malloc_socket", layout.size(), align, socket),
+                    libc::EINVAL,
+                )
+            })?;
             raw_alloc(layout, socket, zeroed)?.cast()
         };
         Ok(SocketBox { ptr, _eal: eal, _owns: PhantomData })

@@ -60,6 +60,7 @@ use std::mem::{ManuallyDrop, MaybeUninit};
 use std::ops::{Deref, DerefMut};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
+use std::sync::atomic::Ordering::Relaxed;
 
 use crate::eal::Eal;
 use crate::error::{check_name, Call, Error, Result};
@@ -275,13 +276,13 @@ impl RawPool {
                 let dequeue = (*self.ops).dequeue.unwrap_unchecked();
                 return dequeue(mp, dst, n) >= 0;
             }
-            let len = (*cache).len;
+            let len = cache_len(cache).load(Relaxed);
             if n <= len {
                 let top = (*cache).objs.as_ptr().add(len as usize);
                 for i in 0..n as usize {
                     *dst.add(i) = *top.sub(i + 1);
                 }
-                (*cache).len = len - n;
+                cache_len(cache).store(len - n, Relaxed);
                 return true;
             }
             ffi::rte_mempool_generic_get(mp, dst, n, cache) == 0
@@ -308,11 +309,11 @@ impl RawPool {
                 enqueue(mp, src, n);
                 return;
             }
-            let len = (*cache).len;
+            let len = cache_len(cache).load(Relaxed);
             if len + n <= (*cache).flushthresh {
                 let at = (*cache).objs.as_mut_ptr().add(len as usize);
                 copy_pointers(src, at, n as usize);
-                (*cache).len = len + n;
+                cache_len(cache).store(len + n, Relaxed);
                 return;
             }
             ffi::rte_mempool_generic_put(mp, src, n, cache)
@@ -329,9 +330,9 @@ impl RawPool {
         if ffi::MEMPOOL_PLAIN_FAST_PATH && !cache.is_null() {
             // SAFETY: the calling thread's cache (per the contract); the top object.
             unsafe {
-                let len = (*cache).len;
+                let len = cache_len(cache).load(Relaxed);
                 if len != 0 {
-                    (*cache).len = len - 1;
+                    cache_len(cache).store(len - 1, Relaxed);
                     return NonNull::new(*(*cache).objs.as_ptr().add(len as usize - 1));
                 }
             }
@@ -353,10 +354,10 @@ impl RawPool {
             // SAFETY: the calling thread's cache (per the contract), with room below the
             // flush threshold.
             unsafe {
-                let len = (*cache).len;
+                let len = cache_len(cache).load(Relaxed);
                 if len < (*cache).flushthresh {
                     *(*cache).objs.as_mut_ptr().add(len as usize) = obj;
-                    (*cache).len = len + 1;
+                    cache_len(cache).store(len + 1, Relaxed);
                     return;
                 }
             }
@@ -402,6 +403,18 @@ unsafe fn copy_pointers(src: *const *mut c_void, dst: *mut *mut c_void, n: usize
             _ => std::ptr::copy_nonoverlapping(src, dst, n),
         }
     }
+}
+
+/// A cache's fill level as an atomic: only the owning thread writes it, but DPDK's
+/// `rte_mempool_avail_count` (and so `available`, `in_use`, `audit`) reads every lcore's
+/// from any thread. Relaxed atomic accesses compile to the same plain moves as C's.
+///
+/// # Safety
+/// `cache` points at a live cache.
+#[inline(always)]
+unsafe fn cache_len<'a>(cache: *mut ffi::rte_mempool_cache) -> &'a std::sync::atomic::AtomicU32 {
+    // SAFETY: `len` is an aligned u32 of a live cache (per the contract).
+    unsafe { std::sync::atomic::AtomicU32::from_ptr(std::ptr::addr_of_mut!((*cache).len)) }
 }
 
 /// What DPDK records about a pool, and its counts at the time of reading.
@@ -514,10 +527,14 @@ unsafe extern "C" fn drop_object<T>(
     idx: c_uint,
 ) {
     // SAFETY: `arg` points at the limit; objects below it hold a valid T, dropped once.
-    unsafe {
+    // A panicking Drop must not unwind into DPDK: it is caught and its payload leaked.
+    let outcome = catch_unwind(AssertUnwindSafe(|| unsafe {
         if idx < *arg.cast::<u32>() {
             std::ptr::drop_in_place(obj.cast::<T>());
         }
+    }));
+    if let Err(payload) = outcome {
+        std::mem::forget(payload);
     }
 }
 
@@ -1096,7 +1113,7 @@ impl<'p, T, S: Sharing> MempoolCache<'p, T, S> {
     /// Objects the cache holds now.
     pub fn len(&self) -> u32 {
         // SAFETY: our live cache.
-        unsafe { (*self.cache.as_ptr()).len }
+        unsafe { cache_len(self.cache.as_ptr()).load(Relaxed) }
     }
 
     /// Whether it holds none.

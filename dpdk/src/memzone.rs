@@ -4,12 +4,15 @@
 //! # Who may touch the bytes
 //! A memzone is visible to every process of the application, so Rust's aliasing rules
 //! cannot be checked across them. This module keeps them within one process:
-//! - the owning [`Memzone`] hands out `&[u8]` / `&mut [u8]` through `&self` / `&mut self`;
+//! - the owning [`Memzone`] hands out `&[u8]` through `&self`, and `&mut [u8]` or an
+//!   atomic view ([`Memzone::atomic_u64`]) through `&mut self`;
 //! - a [`MemzoneRef`] (from [`Memzone::lookup`], typically in a secondary process) hands
-//!   out only atomic views ([`MemzoneRef::atomic_u8`], [`MemzoneRef::atomic_u64`]) and raw
-//!   pointers, which is what is sound for memory another process may write;
-//! - a process cannot look up a zone it owns itself (that would alias the owner's
-//!   `&mut`): [`Memzone::lookup`] refuses with [`Error::Busy`].
+//!   out raw pointers, and atomic views ([`MemzoneRef::atomic_u8`],
+//!   [`MemzoneRef::atomic_u64`]) through `unsafe` calls: the memory belongs to someone
+//!   else, who may free it, and may be the memory of a pool or ring of this very process
+//!   (DPDK builds those on memzones), so only the caller can know the view is sound;
+//! - a process cannot look up a zone it owns through a [`Memzone`] (that would alias the
+//!   owner's `&mut`): [`Memzone::lookup`] refuses with [`Error::Busy`].
 //!
 //! Across processes, the parties must agree on a protocol (e.g. the writer finishes
 //! before publishing a flag through an atomic); Rust cannot see the other process.
@@ -238,6 +241,9 @@ impl Memzone {
             u32::try_from(align).map_err(|_| invalid(format!("alignment {align} too large")))?;
         let bound_c =
             u32::try_from(bound).map_err(|_| invalid(format!("boundary {bound} too large")))?;
+        // Hold the owned-set lock from the reservation to the insert, so no lookup can see
+        // the new zone before it is marked ours.
+        let mut owned_zones = owned();
         // SAFETY: a NUL-terminated name and checked arguments.
         let mz = unsafe {
             ffi::rte_memzone_reserve_bounded(
@@ -252,7 +258,8 @@ impl Memzone {
         let mz = NonNull::new(mz.cast_mut()).ok_or_else(|| Error::from_rte_errno(call()))?;
         // SAFETY: a live descriptor DPDK just returned.
         let info = unsafe { MemzoneInfo::read(mz.as_ptr()) };
-        owned().get_or_insert_with(HashSet::new).insert(mz.as_ptr() as usize);
+        owned_zones.get_or_insert_with(HashSet::new).insert(mz.as_ptr() as usize);
+        drop(owned_zones);
         Ok(Memzone { mz, info, _eal: eal })
     }
 
@@ -267,11 +274,13 @@ impl Memzone {
         let call = || Call::new("rte_memzone_lookup", format!("name={name:?}"));
         let cname = check_name(name, NAME_MAX, call)?;
         let eal = Eal::current()?;
+        // Hold the owned-set lock across the lookup and the check (see `reserve`).
+        let owned_zones = owned();
         // SAFETY: a lookup by NUL-terminated name.
         let mz = unsafe { ffi::rte_memzone_lookup(cname.as_ptr()) };
         let mz =
             NonNull::new(mz.cast_mut()).ok_or_else(|| Error::from_errno(call(), libc::ENOENT))?;
-        if owned().as_ref().is_some_and(|set| set.contains(&(mz.as_ptr() as usize))) {
+        if owned_zones.as_ref().is_some_and(|set| set.contains(&(mz.as_ptr() as usize))) {
             return Err(Error::Busy {
                 call: call(),
                 message: "this process owns the zone; use its Memzone handle".into(),
@@ -359,11 +368,11 @@ impl Memzone {
     }
 
     /// The zone as atomic 64-bit words (the start is cache-line aligned), e.g. to publish
-    /// a flag to another process.
-    pub fn atomic_u64(&self) -> &[AtomicU64] {
-        // SAFETY: aligned (at least the cache line), live, `len / 8` whole words; shared
-        // atomic access cannot conflict with `as_slice` since both need `&self` and
-        // `as_mut_slice` needs `&mut self`.
+    /// a flag to another process. Takes `&mut self` so that no `&[u8]` view of the same
+    /// bytes is alive meanwhile.
+    pub fn atomic_u64(&mut self) -> &[AtomicU64] {
+        // SAFETY: aligned (at least the cache line), live, `len / 8` whole words; the
+        // exclusive borrow rules out `as_slice` views during this one.
         unsafe { std::slice::from_raw_parts(self.as_ptr().cast(), self.len() / 8) }
     }
 
@@ -388,10 +397,13 @@ impl Memzone {
 }
 
 fn free_zone(mz: NonNull<ffi::rte_memzone>, name: &str) -> Result<()> {
+    // Hold the owned-set lock across the free and the removal, so a new zone that takes
+    // the freed descriptor cannot have its entry removed by us.
+    let mut owned_zones = owned();
     // SAFETY: this handle owns the zone and frees it once.
     let rc = unsafe { ffi::rte_memzone_free(mz.as_ptr()) };
     crate::error::check_rc(rc, || Call::new("rte_memzone_free", format!("name={name:?}")))?;
-    if let Some(set) = owned().as_mut() {
+    if let Some(set) = owned_zones.as_mut() {
         set.remove(&(mz.as_ptr() as usize));
     }
     Ok(())
@@ -445,14 +457,22 @@ impl MemzoneRef {
     }
 
     /// The zone as atomic bytes.
-    pub fn atomic_u8(&self) -> &[AtomicU8] {
-        // SAFETY: live for as long as the EAL (which this handle keeps alive) unless its
-        // owner frees it (the owner's protocol must rule that out); only atomic access.
+    ///
+    /// # Safety
+    /// The zone must stay reserved while the view lives (its owner, in this or another
+    /// process, must not free it), and nothing in this process may hold non-atomic
+    /// references into it: it must not be the memory of a pool, ring or other object of
+    /// this process (DPDK names those zones `MP_...`, `RG_...`).
+    pub unsafe fn atomic_u8(&self) -> &[AtomicU8] {
+        // SAFETY: live and unaliased per the caller's contract; only atomic access.
         unsafe { std::slice::from_raw_parts(self.as_ptr().cast(), self.len()) }
     }
 
     /// The zone as atomic 64-bit words (the start is cache-line aligned).
-    pub fn atomic_u64(&self) -> &[AtomicU64] {
+    ///
+    /// # Safety
+    /// As [`atomic_u8`](Self::atomic_u8).
+    pub unsafe fn atomic_u64(&self) -> &[AtomicU64] {
         // SAFETY: as in `atomic_u8`; aligned to at least the cache line.
         unsafe { std::slice::from_raw_parts(self.as_ptr().cast(), self.len() / 8) }
     }

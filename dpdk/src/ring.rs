@@ -836,6 +836,22 @@ impl<T: RingItem, C: SyncMode> Consumer<T, C> {
         unsafe { &mut *(&mut buf[..got as usize] as *mut [MaybeUninit<T>] as *mut [T]) }
     }
 
+    /// Dequeues exactly `n` items onto the end of `out`, or none; returns whether it did.
+    #[inline]
+    pub fn dequeue_bulk_into(&self, out: &mut Vec<T>, n: usize) -> bool {
+        out.reserve(n);
+        let len = out.len();
+        // SAFETY: room for `n` items after `len`; on success the ring wrote all of them.
+        unsafe {
+            let dst = out.as_mut_ptr().add(len).cast::<u8>();
+            let ok = self.shared.raw.dequeue::<C>(dst, n as u32, true) as usize == n;
+            if ok {
+                out.set_len(len + n);
+            }
+            ok
+        }
+    }
+
     /// Dequeues up to `max` items onto the end of `out`; returns how many.
     #[inline]
     pub fn dequeue_burst_into(&self, out: &mut Vec<T>, max: usize) -> usize {
