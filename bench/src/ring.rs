@@ -84,7 +84,8 @@ fn items_rows<M: SyncMode>(rig: &mut Rig, socket: SocketId, tag: &str) {
     );
     for n in [8usize, 32] {
         let n = black_box(n);
-        let mut items: Vec<u64> = (0..n as u64).collect();
+        let table: Vec<u64> = (0..n as u64).collect();
+        let mut buf = [MaybeUninit::<u64>::uninit(); 32];
         rig.row(
             &format!("ring 8B {tag} bulk n={n}"),
             ITERS / 4,
@@ -92,14 +93,14 @@ fn items_rows<M: SyncMode>(rig: &mut Rig, socket: SocketId, tag: &str) {
             Box::new(|iters| {
                 let start = rdtsc();
                 for _ in 0..iters {
-                    tx.enqueue_bulk(&mut items).ok()?;
-                    rx.dequeue_bulk_into(&mut items, n).then_some(())?;
+                    tx.enqueue_bulk_copied(&table).ok()?;
+                    rx.dequeue_bulk(&mut buf[..n])?;
                 }
                 Some(rdtsc() - start)
             }),
             Box::new(c_pair(r, 8, n, single, 1)),
         );
-        let mut items: Vec<u64> = (0..n as u64).collect();
+        let mut buf = [MaybeUninit::<u64>::uninit(); 32];
         rig.row(
             &format!("ring 8B {tag} burst n={n}"),
             ITERS / 4,
@@ -107,8 +108,8 @@ fn items_rows<M: SyncMode>(rig: &mut Rig, socket: SocketId, tag: &str) {
             Box::new(|iters| {
                 let start = rdtsc();
                 for _ in 0..iters {
-                    if tx.enqueue_burst(&mut items) != n
-                        || rx.dequeue_burst_into(&mut items, n) != n
+                    if tx.enqueue_burst_copied(&table) != n
+                        || rx.dequeue_burst(&mut buf[..n]).len() != n
                     {
                         return None;
                     }
@@ -238,24 +239,22 @@ where
                     .launch(worker, move || {
                         let guard = txc.lock().unwrap();
                         let tx = guard.as_ref().unwrap();
-                        let mut items: Vec<u64> = Vec::with_capacity(n);
+                        let items = [7u64; 64];
                         while !go2.load(Ordering::Acquire) {}
                         let mut done = 0;
                         while done < total {
-                            items.resize(n, 7);
-                            if tx.enqueue_bulk(&mut items).is_ok() {
+                            if tx.enqueue_bulk_copied(&items[..n]).is_ok() {
                                 done += n as u64;
                             }
                         }
                     })
                     .ok()?;
-                let mut out: Vec<u64> = Vec::with_capacity(n);
+                let mut buf = [MaybeUninit::<u64>::uninit(); 64];
                 let start = rdtsc();
                 go.store(true, Ordering::Release);
                 let mut done = 0;
                 while done < total {
-                    out.clear();
-                    if rx.dequeue_bulk_into(&mut out, n) {
+                    if rx.dequeue_bulk(&mut buf[..n]).is_some() {
                         done += n as u64;
                     }
                 }

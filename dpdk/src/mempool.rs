@@ -52,6 +52,13 @@
 //! full, no cache, a thread without an lcore id) calls DPDK's own
 //! `rte_mempool_generic_get/put` through the generated wrappers, which repeats the same
 //! checks and does the rest. The lcore id is read from DPDK's thread-local variable.
+//!
+//! Like DPDK's C, the fast path reads and writes a cache's fill level with plain 32-bit
+//! accesses, and `rte_mempool_avail_count` (behind [`Mempool::available`] and
+//! [`Mempool::in_use`]) reads every lcore's fill level from whatever thread asks, with
+//! plain loads too. Making only our side atomic would not make DPDK's reads atomic (and
+//! measurably slowed small bulks here), so the counts are what DPDK's are: a snapshot that
+//! may be stale while other lcores work.
 
 use std::ffi::{c_uint, c_void, CStr};
 use std::fmt;
@@ -60,7 +67,6 @@ use std::mem::{ManuallyDrop, MaybeUninit};
 use std::ops::{Deref, DerefMut};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
-use std::sync::atomic::Ordering::Relaxed;
 
 use crate::eal::Eal;
 use crate::error::{check_name, Call, Error, Result};
@@ -276,13 +282,13 @@ impl RawPool {
                 let dequeue = (*self.ops).dequeue.unwrap_unchecked();
                 return dequeue(mp, dst, n) >= 0;
             }
-            let len = cache_len(cache).load(Relaxed);
+            let len = (*cache).len;
             if n <= len {
                 let top = (*cache).objs.as_ptr().add(len as usize);
                 for i in 0..n as usize {
                     *dst.add(i) = *top.sub(i + 1);
                 }
-                cache_len(cache).store(len - n, Relaxed);
+                (*cache).len = len - n;
                 return true;
             }
             ffi::rte_mempool_generic_get(mp, dst, n, cache) == 0
@@ -309,11 +315,11 @@ impl RawPool {
                 enqueue(mp, src, n);
                 return;
             }
-            let len = cache_len(cache).load(Relaxed);
+            let len = (*cache).len;
             if len + n <= (*cache).flushthresh {
                 let at = (*cache).objs.as_mut_ptr().add(len as usize);
                 copy_pointers(src, at, n as usize);
-                cache_len(cache).store(len + n, Relaxed);
+                (*cache).len = len + n;
                 return;
             }
             ffi::rte_mempool_generic_put(mp, src, n, cache)
@@ -330,9 +336,9 @@ impl RawPool {
         if ffi::MEMPOOL_PLAIN_FAST_PATH && !cache.is_null() {
             // SAFETY: the calling thread's cache (per the contract); the top object.
             unsafe {
-                let len = cache_len(cache).load(Relaxed);
+                let len = (*cache).len;
                 if len != 0 {
-                    cache_len(cache).store(len - 1, Relaxed);
+                    (*cache).len = len - 1;
                     return NonNull::new(*(*cache).objs.as_ptr().add(len as usize - 1));
                 }
             }
@@ -354,10 +360,10 @@ impl RawPool {
             // SAFETY: the calling thread's cache (per the contract), with room below the
             // flush threshold.
             unsafe {
-                let len = cache_len(cache).load(Relaxed);
+                let len = (*cache).len;
                 if len < (*cache).flushthresh {
                     *(*cache).objs.as_mut_ptr().add(len as usize) = obj;
-                    cache_len(cache).store(len + 1, Relaxed);
+                    (*cache).len = len + 1;
                     return;
                 }
             }
@@ -403,18 +409,6 @@ unsafe fn copy_pointers(src: *const *mut c_void, dst: *mut *mut c_void, n: usize
             _ => std::ptr::copy_nonoverlapping(src, dst, n),
         }
     }
-}
-
-/// A cache's fill level as an atomic: only the owning thread writes it, but DPDK's
-/// `rte_mempool_avail_count` (and so `available`, `in_use`, `audit`) reads every lcore's
-/// from any thread. Relaxed atomic accesses compile to the same plain moves as C's.
-///
-/// # Safety
-/// `cache` points at a live cache.
-#[inline(always)]
-unsafe fn cache_len<'a>(cache: *mut ffi::rte_mempool_cache) -> &'a std::sync::atomic::AtomicU32 {
-    // SAFETY: `len` is an aligned u32 of a live cache (per the contract).
-    unsafe { std::sync::atomic::AtomicU32::from_ptr(std::ptr::addr_of_mut!((*cache).len)) }
 }
 
 /// What DPDK records about a pool, and its counts at the time of reading.
@@ -1113,7 +1107,7 @@ impl<'p, T, S: Sharing> MempoolCache<'p, T, S> {
     /// Objects the cache holds now.
     pub fn len(&self) -> u32 {
         // SAFETY: our live cache.
-        unsafe { cache_len(self.cache.as_ptr()).load(Relaxed) }
+        unsafe { (*self.cache.as_ptr()).len }
     }
 
     /// Whether it holds none.

@@ -773,6 +773,37 @@ impl<T: RingItem, P: SyncMode> Producer<T, P> {
         }
     }
 
+    /// Enqueues copies of all of `items` or none: for `Copy` items (integers, `NonNull`),
+    /// which the caller keeps.
+    ///
+    /// # Errors
+    /// [`RingFull`] with the free space, when the ring has no room for all of them.
+    #[inline]
+    pub fn enqueue_bulk_copied(&self, items: &[T]) -> std::result::Result<(), RingFull>
+    where
+        T: Copy,
+    {
+        let n = items.len() as u32;
+        // SAFETY: pointer-sized Copy items; the ring gets copies of their bits.
+        if unsafe { self.shared.raw.enqueue::<P>(items.as_ptr().cast(), n, true) } == n {
+            Ok(())
+        } else {
+            Err(RingFull { free: self.free_count() })
+        }
+    }
+
+    /// Enqueues copies of as many of `items` as fit, from the front; returns how many.
+    #[inline]
+    pub fn enqueue_burst_copied(&self, items: &[T]) -> usize
+    where
+        T: Copy,
+    {
+        // SAFETY: as in enqueue_bulk_copied.
+        unsafe {
+            self.shared.raw.enqueue::<P>(items.as_ptr().cast(), items.len() as u32, false) as usize
+        }
+    }
+
     /// Free slots now.
     pub fn free_count(&self) -> u32 {
         // SAFETY: a live ring.
