@@ -209,6 +209,31 @@ fn registered_threads_use_their_lcore_cache_and_other_threads_a_cache_of_their_o
     assert_eq!(pool.available(), 1023);
 }
 
+/// A batch looks its lcore cache up once; a registered thread that unregisters meanwhile
+/// keeps its lcore id (so no other thread can take that cache) until the batch is gone.
+#[test]
+fn a_batch_keeps_its_threads_lcore_until_it_is_dropped() {
+    let eal = eal();
+    let pool: Mempool<u64> =
+        Mempool::new(&unique_name("mpin"), 255, socket(), MempoolOptions::new().cache_size(16))
+            .unwrap();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let reg = eal.register_thread().unwrap();
+            let lcore = reg.lcore();
+            let mut batch = pool.batch::<8>();
+            batch.get_bulk(8).unwrap();
+            drop(reg);
+            assert_eq!(LcoreId::current(), Some(lcore), "pinned by the batch");
+            batch.put_all();
+            assert!(cache_len(&pool, lcore.id()) >= 8, "the batch used its lcore cache");
+            drop(batch);
+            assert_eq!(LcoreId::current(), None, "unregistered with the last pin");
+        });
+    });
+    assert_eq!(pool.in_use(), 0);
+}
+
 #[test]
 fn byte_buffer_pools_have_a_run_time_size() {
     eal();
@@ -296,7 +321,6 @@ fn send_and_sync() {
     is_sync::<Mempool<u64>>();
     is_send::<Mempool<u64, Local>>();
     is_send::<dpdk::Pooled<'static, u64>>();
-    is_send::<dpdk::Batch<'static, u64, 32>>();
 }
 
 /// What a stress object records: who holds it (0 when in the pool).

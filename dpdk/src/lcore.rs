@@ -2,6 +2,7 @@
 //! scoped), and registration of non-EAL threads.
 
 use std::any::Any;
+use std::cell::Cell;
 use std::ffi::{c_int, c_void};
 use std::fmt;
 use std::marker::PhantomData;
@@ -524,8 +525,66 @@ impl ThreadRegistration {
 
 impl Drop for ThreadRegistration {
     fn drop(&mut self) {
-        // SAFETY: runs on the registered thread (the guard is not Send).
-        unsafe { ffi::rte_thread_unregister() }
+        if PINS.with(Cell::get) > 0 {
+            // Something on this thread still uses this lcore's caches (a mempool Batch):
+            // the lcore id must stay ours until the last of them is gone.
+            UNREGISTER_PENDING.with(|p| p.set(true));
+        } else {
+            // SAFETY: runs on the registered thread (the guard is not Send).
+            unsafe { ffi::rte_thread_unregister() }
+        }
+    }
+}
+
+thread_local! {
+    /// How many `LcorePin`s this thread holds.
+    static PINS: Cell<usize> = const { Cell::new(0) };
+    /// Whether the thread's registration ended while pins were held.
+    static UNREGISTER_PENDING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Keeps the calling thread's lcore id from changing while alive: a registered thread
+/// that drops its [`ThreadRegistration`] meanwhile is unregistered only when the last pin
+/// goes. Per-lcore state (a mempool cache pointer) can then be looked up once and used
+/// for as long as the pin lives. Not `Send`: it pins the thread it was made on.
+pub(crate) struct LcorePin {
+    id: u32,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl LcorePin {
+    /// Pins the calling thread's lcore id (`LCORE_ID_ANY` on unregistered threads, which
+    /// have no per-lcore state to protect).
+    #[inline]
+    pub(crate) fn new() -> LcorePin {
+        let id = raw_lcore_id();
+        if id != ffi::LCORE_ID_ANY {
+            PINS.with(|p| p.set(p.get() + 1));
+        }
+        LcorePin { id, _not_send: PhantomData }
+    }
+
+    /// The pinned lcore id.
+    #[inline]
+    pub(crate) fn id(&self) -> u32 {
+        self.id
+    }
+}
+
+impl Drop for LcorePin {
+    #[inline]
+    fn drop(&mut self) {
+        if self.id == ffi::LCORE_ID_ANY {
+            return;
+        }
+        let left = PINS.with(|p| {
+            p.set(p.get() - 1);
+            p.get()
+        });
+        if left == 0 && UNREGISTER_PENDING.with(|p| p.replace(false)) {
+            // SAFETY: the registration of this thread ended while pinned; this completes it.
+            unsafe { ffi::rte_thread_unregister() }
+        }
     }
 }
 

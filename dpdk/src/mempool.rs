@@ -38,6 +38,16 @@
 //! ```compile_fail
 //! # let eal = dpdk::doc_eal();
 //! use dpdk::mempool::{Mempool, MempoolOptions};
+//! let pool: Mempool<u64> = Mempool::new("cf4", 63, dpdk::SocketId::ANY, MempoolOptions::new()).unwrap();
+//! let batch = pool.batch::<8>();
+//! std::thread::scope(|s| {
+//!     s.spawn(move || drop(batch)); // error: a batch belongs to its thread's lcore
+//! });
+//! ```
+//!
+//! ```compile_fail
+//! # let eal = dpdk::doc_eal();
+//! use dpdk::mempool::{Mempool, MempoolOptions};
 //! let pool: Mempool<std::rc::Rc<u8>> =
 //!     Mempool::new_with("cf3", 63, dpdk::SocketId::ANY, MempoolOptions::new(), |_| Default::default()).unwrap();
 //! std::thread::scope(|s| {
@@ -248,7 +258,12 @@ impl RawPool {
     /// `rte_mempool_default_cache(mp, rte_lcore_id())` returns.
     #[inline(always)]
     fn default_cache(&self) -> *mut ffi::rte_mempool_cache {
-        let lcore = raw_lcore_id();
+        self.cache_of(raw_lcore_id())
+    }
+
+    /// Lcore `lcore`'s cache of this pool, or null.
+    #[inline(always)]
+    fn cache_of(&self, lcore: u32) -> *mut ffi::rte_mempool_cache {
         if self.local_cache.is_null() || lcore >= ffi::RTE_MAX_LCORE {
             std::ptr::null_mut()
         } else {
@@ -670,7 +685,9 @@ impl<T, S: Sharing> Mempool<T, S> {
 
     /// A caller-owned buffer for up to `N` objects of this pool, for bulk moves.
     pub fn batch<const N: usize>(&self) -> Batch<'_, T, N, S> {
-        Batch { pool: self, len: 0, ptrs: [MaybeUninit::uninit(); N] }
+        let pin = crate::lcore::LcorePin::new();
+        let cache = self.raw.cache_of(pin.id());
+        Batch { pool: self, cache, _pin: pin, len: 0, ptrs: [MaybeUninit::uninit(); N] }
     }
 
     /// Takes back an object given up with [`Pooled::into_raw`].
@@ -949,14 +966,17 @@ impl<T: fmt::Debug, S: Sharing> fmt::Debug for Pooled<'_, T, S> {
 /// A caller-owned buffer of up to `N` objects of one pool, for all-or-nothing bulk gets
 /// and bulk puts with no per-object handle: what DPDK's `void *obj_table[]` is in C.
 /// Objects still in it go back to the pool when it is dropped.
+///
+/// A batch looks the calling lcore's cache up once, when it is made, like DPDK's own
+/// loops do, and so belongs to that thread (it is not `Send`; it keeps the thread's lcore
+/// id from being released while it lives).
 pub struct Batch<'p, T, const N: usize, S: Sharing = Shared> {
     pool: &'p Mempool<T, S>,
+    cache: *mut ffi::rte_mempool_cache,
+    _pin: crate::lcore::LcorePin,
     len: usize,
     ptrs: [MaybeUninit<*mut c_void>; N],
 }
-
-// SAFETY: like a [Pooled; N]: sending it sends the objects and a &Mempool (Shared only).
-unsafe impl<T: Send, const N: usize> Send for Batch<'_, T, N, Shared> {}
 
 impl<'p, T, const N: usize, S: Sharing> Batch<'p, T, N, S> {
     /// Gets `n` more objects (`rte_mempool_get_bulk`): all of them, or none.
@@ -970,11 +990,10 @@ impl<'p, T, const N: usize, S: Sharing> Batch<'p, T, N, S> {
     #[inline]
     pub fn get_bulk(&mut self, n: usize) -> Result<(), PoolEmpty> {
         assert!(n <= N - self.len, "a batch of {N} holding {} has no room for {n}", self.len);
-        let raw = &self.pool.raw;
-        let cache = raw.default_cache();
+        let (raw, cache) = (&self.pool.raw, self.cache);
         // SAFETY: room for n pointers after `len`.
         let dst = unsafe { self.ptrs.as_mut_ptr().add(self.len).cast::<*mut c_void>() };
-        // SAFETY: as above; the default cache is this lcore's.
+        // SAFETY: as above; `cache` is this pinned thread's lcore cache.
         if unsafe { raw.get(dst, n as u32, cache) } {
             self.len += n;
             Ok(())
@@ -992,9 +1011,9 @@ impl<'p, T, const N: usize, S: Sharing> Batch<'p, T, N, S> {
     pub fn put_bulk(&mut self, n: usize) {
         assert!(n <= self.len, "a batch holding {} cannot put {n}", self.len);
         self.len -= n;
-        let raw = &self.pool.raw;
-        let cache = raw.default_cache();
-        // SAFETY: the n objects after the new `len` are owned by the batch and handed back.
+        let (raw, cache) = (&self.pool.raw, self.cache);
+        // SAFETY: the n objects after the new `len` are owned by the batch and handed back;
+        // `cache` is this pinned thread's lcore cache.
         unsafe {
             let src = self.ptrs.as_ptr().add(self.len).cast::<*mut c_void>();
             raw.put(src, n as u32, cache)
