@@ -127,7 +127,7 @@ where
     dpdk::ring::Consumer<Box<u64>, C>: Sync,
 {
     let eal = eal();
-    const PER_PRODUCER: u64 = 200_000;
+    const PER_PRODUCER: u64 = 100_000;
     let ring: Ring<Box<u64>, P, C> = Ring::new(&unique_name("rs"), 1024, socket(), opts).unwrap();
     let (tx, rx) = ring.split();
     let producers = if shared_p { 2 } else { 1 };

@@ -60,6 +60,9 @@ pub const NAME_MAX: usize = {
     len_of(|r| &r.name) - 1
 };
 
+/// Bytes per element of a [`Ring`]: one pointer.
+const ITEM_SIZE: usize = std::mem::size_of::<*mut c_void>();
+
 /// The largest ring DPDK makes (`RTE_RING_SZ_MASK`).
 pub const COUNT_MAX: u32 = ffi::RTE_RING_SZ_MASK;
 
@@ -353,7 +356,14 @@ impl RawRing {
     /// `src` holds `n` elements of `esize` bytes; the caller is allowed to produce in the
     /// ring's producer mode (`single` only with exclusive producer access).
     #[inline(always)]
-    unsafe fn enqueue_ported(&self, src: *const u8, n: u32, fixed: bool, single: bool) -> u32 {
+    unsafe fn enqueue_ported(
+        &self,
+        src: *const u8,
+        n: u32,
+        fixed: bool,
+        single: bool,
+        es: usize,
+    ) -> u32 {
         let r = self.r.as_ptr();
         let (prod, cons) = self.sides();
         // SAFETY: per the contract; fields of a live ring.
@@ -388,7 +398,7 @@ impl RawRing {
                     Err(now) => old = now,
                 }
             };
-            self.copy_in(old, src, n);
+            self.copy_in(old, src, n, es);
             update_tail(std::ptr::addr_of_mut!((*prod).tail), old, new, single);
             n
         }
@@ -399,7 +409,14 @@ impl RawRing {
     /// # Safety
     /// `dst` has room for `n` elements; consumer mode as in `enqueue_ported`.
     #[inline(always)]
-    unsafe fn dequeue_ported(&self, dst: *mut u8, n: u32, fixed: bool, single: bool) -> u32 {
+    unsafe fn dequeue_ported(
+        &self,
+        dst: *mut u8,
+        n: u32,
+        fixed: bool,
+        single: bool,
+        es: usize,
+    ) -> u32 {
         let (prod, cons) = self.sides();
         // SAFETY: per the contract; fields of a live ring.
         unsafe {
@@ -432,7 +449,7 @@ impl RawRing {
                     Err(now) => old = now,
                 }
             };
-            self.copy_out(old, dst, n);
+            self.copy_out(old, dst, n, es);
             update_tail(std::ptr::addr_of_mut!((*cons).tail), old, new, single);
             n
         }
@@ -440,13 +457,12 @@ impl RawRing {
 
     /// Copies `n` elements from `src` into the slots from index `head`, wrapping.
     #[inline(always)]
-    unsafe fn copy_in(&self, head: u32, src: *const u8, n: u32) {
+    unsafe fn copy_in(&self, head: u32, src: *const u8, n: u32, es: usize) {
         // SAFETY: the slots head..head+n belong to this producer after moving the head;
         // the ring has `size` slots of `esize` bytes.
         unsafe {
             let r = self.r.as_ptr();
             let (size, idx) = ((*r).size, head & (*r).mask);
-            let es = self.esize as usize;
             let first = n.min(size - idx) as usize;
             copy_elems(src, self.data().add(idx as usize * es), first, es);
             if first < n as usize {
@@ -457,12 +473,11 @@ impl RawRing {
 
     /// Copies `n` elements from the slots from index `head` into `dst`, wrapping.
     #[inline(always)]
-    unsafe fn copy_out(&self, head: u32, dst: *mut u8, n: u32) {
+    unsafe fn copy_out(&self, head: u32, dst: *mut u8, n: u32, es: usize) {
         // SAFETY: the slots head..head+n belong to this consumer after moving the head.
         unsafe {
             let r = self.r.as_ptr();
             let (size, idx) = ((*r).size, head & (*r).mask);
-            let es = self.esize as usize;
             let first = n.min(size - idx) as usize;
             copy_elems(self.data().add(idx as usize * es), dst, first, es);
             if first < n as usize {
@@ -473,11 +488,11 @@ impl RawRing {
 
     /// Enqueue in mode `P` (ported algorithm or DPDK's dispatch by the ring's sync type).
     #[inline(always)]
-    unsafe fn enqueue<P: SyncMode>(&self, src: *const u8, n: u32, fixed: bool) -> u32 {
+    unsafe fn enqueue<P: SyncMode>(&self, src: *const u8, n: u32, fixed: bool, es: usize) -> u32 {
         // SAFETY: per the callers' contracts (the Producer types).
         unsafe {
             if P::PORTED {
-                self.enqueue_ported(src, n, fixed, P::SINGLE)
+                self.enqueue_ported(src, n, fixed, P::SINGLE, es)
             } else if fixed {
                 ffi::rte_ring_enqueue_bulk_elem(
                     self.ring(),
@@ -500,11 +515,11 @@ impl RawRing {
 
     /// Dequeue in mode `C`.
     #[inline(always)]
-    unsafe fn dequeue<C: SyncMode>(&self, dst: *mut u8, n: u32, fixed: bool) -> u32 {
+    unsafe fn dequeue<C: SyncMode>(&self, dst: *mut u8, n: u32, fixed: bool, es: usize) -> u32 {
         // SAFETY: per the callers' contracts (the Consumer types).
         unsafe {
             if C::PORTED {
-                self.dequeue_ported(dst, n, fixed, C::SINGLE)
+                self.dequeue_ported(dst, n, fixed, C::SINGLE, es)
             } else if fixed {
                 ffi::rte_ring_dequeue_bulk_elem(
                     self.ring(),
@@ -607,7 +622,7 @@ unsafe fn drain_items<T: RingItem>(raw: &RawRing) {
     let mut slot = MaybeUninit::<*mut c_void>::uninit();
     // SAFETY: exclusive access (called from Drop); DPDK's dequeue dispatches on the ring's
     // own sync type (RTS rings lay their head and tail out differently).
-    while unsafe { raw.dequeue::<Rts>(slot.as_mut_ptr().cast(), 1, true) } == 1 {
+    while unsafe { raw.dequeue::<Rts>(slot.as_mut_ptr().cast(), 1, true, ITEM_SIZE) } == 1 {
         // SAFETY: each pointer was an item moved in with into_raw and is taken out once.
         drop(unsafe { T::from_raw(slot.assume_init()) });
     }
@@ -722,8 +737,9 @@ impl<T: RingItem, P: SyncMode> Producer<T, P> {
     pub fn enqueue(&self, item: T) -> std::result::Result<(), T> {
         let ptr = item.into_raw();
         // SAFETY: one element; this end's mode is P (Single ends are !Sync, one thread).
-        if unsafe { self.shared.raw.enqueue::<P>((&ptr as *const *mut c_void).cast(), 1, true) }
-            == 1
+        if unsafe {
+            self.shared.raw.enqueue::<P>((&ptr as *const *mut c_void).cast(), 1, true, ITEM_SIZE)
+        } == 1
         {
             Ok(())
         } else {
@@ -743,7 +759,8 @@ impl<T: RingItem, P: SyncMode> Producer<T, P> {
         let n = items.len() as u32;
         // SAFETY: a RingItem is pointer-sized and its bits are its raw pointer, so the Vec's
         // buffer is `n` elements of 8 bytes; on success ownership moved into the ring.
-        let done = unsafe { self.shared.raw.enqueue::<P>(items.as_ptr().cast(), n, true) };
+        let done =
+            unsafe { self.shared.raw.enqueue::<P>(items.as_ptr().cast(), n, true, ITEM_SIZE) };
         if done == n {
             // SAFETY: every item moved into the ring; forget them here.
             unsafe { items.set_len(0) };
@@ -761,7 +778,8 @@ impl<T: RingItem, P: SyncMode> Producer<T, P> {
         let n = items.len() as u32;
         // SAFETY: as in enqueue_bulk; the first `done` items moved into the ring.
         unsafe {
-            let done = self.shared.raw.enqueue::<P>(items.as_ptr().cast(), n, false) as usize;
+            let done =
+                self.shared.raw.enqueue::<P>(items.as_ptr().cast(), n, false, ITEM_SIZE) as usize;
             if done == items.len() {
                 items.set_len(0);
             } else if done > 0 {
@@ -785,7 +803,7 @@ impl<T: RingItem, P: SyncMode> Producer<T, P> {
     {
         let n = items.len() as u32;
         // SAFETY: pointer-sized Copy items; the ring gets copies of their bits.
-        if unsafe { self.shared.raw.enqueue::<P>(items.as_ptr().cast(), n, true) } == n {
+        if unsafe { self.shared.raw.enqueue::<P>(items.as_ptr().cast(), n, true, ITEM_SIZE) } == n {
             Ok(())
         } else {
             Err(RingFull { free: self.free_count() })
@@ -800,7 +818,12 @@ impl<T: RingItem, P: SyncMode> Producer<T, P> {
     {
         // SAFETY: as in enqueue_bulk_copied.
         unsafe {
-            self.shared.raw.enqueue::<P>(items.as_ptr().cast(), items.len() as u32, false) as usize
+            self.shared.raw.enqueue::<P>(
+                items.as_ptr().cast(),
+                items.len() as u32,
+                false,
+                ITEM_SIZE,
+            ) as usize
         }
     }
 
@@ -838,7 +861,8 @@ impl<T: RingItem, C: SyncMode> Consumer<T, C> {
     pub fn dequeue(&self) -> Option<T> {
         let mut slot = MaybeUninit::<*mut c_void>::uninit();
         // SAFETY: room for one element; this end's mode is C.
-        let got = unsafe { self.shared.raw.dequeue::<C>(slot.as_mut_ptr().cast(), 1, true) };
+        let got =
+            unsafe { self.shared.raw.dequeue::<C>(slot.as_mut_ptr().cast(), 1, true, ITEM_SIZE) };
         // SAFETY: an item moved in with into_raw, now ours.
         (got == 1).then(|| unsafe { T::from_raw(slot.assume_init()) })
     }
@@ -850,7 +874,8 @@ impl<T: RingItem, C: SyncMode> Consumer<T, C> {
     pub fn dequeue_bulk<'b>(&self, buf: &'b mut [MaybeUninit<T>]) -> Option<&'b mut [T]> {
         let n = buf.len() as u32;
         // SAFETY: room for n pointer-sized items.
-        let got = unsafe { self.shared.raw.dequeue::<C>(buf.as_mut_ptr().cast(), n, true) };
+        let got =
+            unsafe { self.shared.raw.dequeue::<C>(buf.as_mut_ptr().cast(), n, true, ITEM_SIZE) };
         // SAFETY: all n were written with items now owned by the caller.
         (got == n).then(|| unsafe { &mut *(buf as *mut [MaybeUninit<T>] as *mut [T]) })
     }
@@ -862,7 +887,8 @@ impl<T: RingItem, C: SyncMode> Consumer<T, C> {
     pub fn dequeue_burst<'b>(&self, buf: &'b mut [MaybeUninit<T>]) -> &'b mut [T] {
         let n = buf.len() as u32;
         // SAFETY: room for n pointer-sized items.
-        let got = unsafe { self.shared.raw.dequeue::<C>(buf.as_mut_ptr().cast(), n, false) };
+        let got =
+            unsafe { self.shared.raw.dequeue::<C>(buf.as_mut_ptr().cast(), n, false, ITEM_SIZE) };
         // SAFETY: the first `got` were written with items now owned by the caller.
         unsafe { &mut *(&mut buf[..got as usize] as *mut [MaybeUninit<T>] as *mut [T]) }
     }
@@ -875,7 +901,7 @@ impl<T: RingItem, C: SyncMode> Consumer<T, C> {
         // SAFETY: room for `n` items after `len`; on success the ring wrote all of them.
         unsafe {
             let dst = out.as_mut_ptr().add(len).cast::<u8>();
-            let ok = self.shared.raw.dequeue::<C>(dst, n as u32, true) as usize == n;
+            let ok = self.shared.raw.dequeue::<C>(dst, n as u32, true, ITEM_SIZE) as usize == n;
             if ok {
                 out.set_len(len + n);
             }
@@ -891,7 +917,7 @@ impl<T: RingItem, C: SyncMode> Consumer<T, C> {
         // SAFETY: room for `max` items after `len`; the ring writes `got` of them.
         unsafe {
             let dst = out.as_mut_ptr().add(len).cast::<u8>();
-            let got = self.shared.raw.dequeue::<C>(dst, max as u32, false) as usize;
+            let got = self.shared.raw.dequeue::<C>(dst, max as u32, false, ITEM_SIZE) as usize;
             out.set_len(len + got);
             got
         }
@@ -1037,7 +1063,14 @@ impl<E: Copy, P: SyncMode> ElemProducer<E, P> {
     #[inline]
     pub fn enqueue(&self, value: E) -> std::result::Result<(), E> {
         // SAFETY: one element of esize bytes.
-        let done = unsafe { self.shared.raw.enqueue::<P>((&value as *const E).cast(), 1, true) };
+        let done = unsafe {
+            self.shared.raw.enqueue::<P>(
+                (&value as *const E).cast(),
+                1,
+                true,
+                std::mem::size_of::<E>(),
+            )
+        };
         if done == 1 {
             Ok(())
         } else {
@@ -1053,7 +1086,10 @@ impl<E: Copy, P: SyncMode> ElemProducer<E, P> {
     pub fn enqueue_bulk(&self, values: &[E]) -> std::result::Result<(), RingFull> {
         let n = values.len() as u32;
         // SAFETY: n elements of esize bytes.
-        if unsafe { self.shared.raw.enqueue::<P>(values.as_ptr().cast(), n, true) } == n {
+        if unsafe {
+            self.shared.raw.enqueue::<P>(values.as_ptr().cast(), n, true, std::mem::size_of::<E>())
+        } == n
+        {
             Ok(())
         } else {
             // SAFETY: a live ring.
@@ -1066,8 +1102,12 @@ impl<E: Copy, P: SyncMode> ElemProducer<E, P> {
     pub fn enqueue_burst(&self, values: &[E]) -> usize {
         // SAFETY: n elements of esize bytes.
         unsafe {
-            self.shared.raw.enqueue::<P>(values.as_ptr().cast(), values.len() as u32, false)
-                as usize
+            self.shared.raw.enqueue::<P>(
+                values.as_ptr().cast(),
+                values.len() as u32,
+                false,
+                std::mem::size_of::<E>(),
+            ) as usize
         }
     }
 }
@@ -1078,7 +1118,14 @@ impl<E: Copy, C: SyncMode> ElemConsumer<E, C> {
     pub fn dequeue(&self) -> Option<E> {
         let mut slot = MaybeUninit::<E>::uninit();
         // SAFETY: room for one element.
-        let got = unsafe { self.shared.raw.dequeue::<C>(slot.as_mut_ptr().cast(), 1, true) };
+        let got = unsafe {
+            self.shared.raw.dequeue::<C>(
+                slot.as_mut_ptr().cast(),
+                1,
+                true,
+                std::mem::size_of::<E>(),
+            )
+        };
         // SAFETY: written by the ring.
         (got == 1).then(|| unsafe { slot.assume_init() })
     }
@@ -1088,7 +1135,9 @@ impl<E: Copy, C: SyncMode> ElemConsumer<E, C> {
     pub fn dequeue_bulk<'b>(&self, buf: &'b mut [MaybeUninit<E>]) -> Option<&'b mut [E]> {
         let n = buf.len() as u32;
         // SAFETY: room for n elements.
-        let got = unsafe { self.shared.raw.dequeue::<C>(buf.as_mut_ptr().cast(), n, true) };
+        let got = unsafe {
+            self.shared.raw.dequeue::<C>(buf.as_mut_ptr().cast(), n, true, std::mem::size_of::<E>())
+        };
         // SAFETY: all n written.
         (got == n).then(|| unsafe { &mut *(buf as *mut [MaybeUninit<E>] as *mut [E]) })
     }
@@ -1098,8 +1147,12 @@ impl<E: Copy, C: SyncMode> ElemConsumer<E, C> {
     pub fn dequeue_burst<'b>(&self, buf: &'b mut [MaybeUninit<E>]) -> &'b mut [E] {
         // SAFETY: room for buf.len() elements; the first `got` are written.
         unsafe {
-            let got =
-                self.shared.raw.dequeue::<C>(buf.as_mut_ptr().cast(), buf.len() as u32, false);
+            let got = self.shared.raw.dequeue::<C>(
+                buf.as_mut_ptr().cast(),
+                buf.len() as u32,
+                false,
+                std::mem::size_of::<E>(),
+            );
             &mut *(&mut buf[..got as usize] as *mut [MaybeUninit<E>] as *mut [E])
         }
     }
