@@ -17,6 +17,10 @@
 //! # Ok::<(), dpdk::Error>(())
 //! ```
 //!
+//! Memory comes from [`SocketBox`] (a value on a socket's hugepage heap), [`Memzone`]
+//! (named regions shared with secondary processes), [`Mempool`] (typed object pools with
+//! per-lcore caches) and moves between lcores through [`Ring`] and [`ElemRing`].
+//!
 //! The raw bindings are re-exported as [`ffi`].
 
 pub use dpdk_sys as ffi;
