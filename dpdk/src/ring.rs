@@ -766,7 +766,7 @@ impl<T: RingItem, P: SyncMode> Producer<T, P> {
             unsafe { items.set_len(0) };
             Ok(())
         } else {
-            Err(RingFull { free: self.free_count() })
+            Err(ring_full(&self.shared.raw))
         }
     }
 
@@ -806,7 +806,7 @@ impl<T: RingItem, P: SyncMode> Producer<T, P> {
         if unsafe { self.shared.raw.enqueue::<P>(items.as_ptr().cast(), n, true, ITEM_SIZE) } == n {
             Ok(())
         } else {
-            Err(RingFull { free: self.free_count() })
+            Err(ring_full(&self.shared.raw))
         }
     }
 
@@ -948,6 +948,14 @@ impl fmt::Display for RingFull {
 }
 
 impl std::error::Error for RingFull {}
+
+/// The error of a bulk enqueue that found no room, off the fast path.
+#[cold]
+#[inline(never)]
+fn ring_full(raw: &RawRing) -> RingFull {
+    // SAFETY: a live ring.
+    RingFull { free: unsafe { ffi::rte_ring_free_count(raw.ring()) } }
+}
 
 impl<T: RingItem, P: SyncMode> fmt::Debug for Producer<T, P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1092,8 +1100,7 @@ impl<E: Copy, P: SyncMode> ElemProducer<E, P> {
         {
             Ok(())
         } else {
-            // SAFETY: a live ring.
-            Err(RingFull { free: unsafe { ffi::rte_ring_free_count(self.shared.raw.ring()) } })
+            Err(ring_full(&self.shared.raw))
         }
     }
 
