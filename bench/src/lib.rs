@@ -59,7 +59,9 @@ impl Rig {
     /// `tsc_hz` to convert ticks for rows reported in nanoseconds.
     pub fn from_args(tsc_hz: u64) -> Self {
         let filter = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
-        let rounds = 15;
+        // More rounds settle noisy rows: DPDK_RS_BENCH_ROUNDS=41 cargo bench -p dpdk-bench.
+        let rounds =
+            std::env::var("DPDK_RS_BENCH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(15);
         println!(
             "TSC {:.3} GHz; cost per operation, fastest of {rounds} alternating rounds",
             tsc_hz as f64 / 1e9
