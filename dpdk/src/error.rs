@@ -140,6 +140,15 @@ pub enum Error {
         /// DPDK's message.
         message: String,
     },
+    /// A hash table has no room for the key: its buckets (and any extendable ones) are
+    /// full. Without extendable buckets this can happen before the table's capacity.
+    #[error("{call}: the table is full ({len} keys)")]
+    TableFull {
+        /// The failed call.
+        call: Call,
+        /// Keys in the table at the time.
+        len: usize,
+    },
     /// A name (of a ring, pool, memzone, ...) is longer than DPDK allows.
     #[error("{call}: name {name:?} is {len} bytes, longer than the {max} DPDK allows")]
     NameTooLong {
@@ -310,6 +319,7 @@ impl Error {
             Error::Unsupported { .. } => libc::ENOTSUP,
             Error::Secondary { .. } => ffi::E_RTE_SECONDARY as i32,
             Error::NoConfig { .. } => ffi::E_RTE_NO_CONFIG as i32,
+            Error::TableFull { .. } => libc::ENOSPC,
             Error::Dpdk { errno, .. } | Error::EalInit { errno, .. } => *errno,
             _ => return None,
         };

@@ -27,6 +27,7 @@ pub use dpdk_sys as ffi;
 
 pub mod eal;
 pub mod error;
+pub mod hash;
 pub mod lcore;
 pub mod log;
 pub mod malloc;
@@ -38,6 +39,7 @@ pub mod socket;
 
 pub use eal::{doc_eal, Eal, EalBuilder, IovaMode, Memory, ProcessType};
 pub use error::{Call, Error, Result};
+pub use hash::{Hash, HashOptions};
 pub use lcore::{LcoreId, LcoreJoinHandle, LcoreScope, ScopedJoinHandle, ThreadRegistration};
 pub use malloc::SocketBox;
 pub use mempool::{Batch, Mempool, MempoolOptions, Pooled};

@@ -1,0 +1,513 @@
+//! A typed hash table over `rte_hash`: fixed-size keys, values of any type stored on the
+//! table's socket, bulk lookups.
+//!
+//! [`Hash<K, V>`] keeps `rte_hash`'s own key store and, beside it, an array of values on
+//! the same socket, indexed by the position `rte_hash` gives each key; no allocation per
+//! entry. The key length comes from `K` ([`HashKey`]), so a length mismatch cannot be
+//! written.
+//!
+//! # Concurrency
+//! This table is created without DPDK's concurrency flags: it is written through
+//! `&mut self` and read through `&self`, so any number of lcores may read it at once
+//! (it is `Sync`) while nobody writes. (Reader/writer concurrency with RCU is not
+//! implemented yet.)
+//!
+//! # Capacity
+//! Without extendable buckets ([`HashOptions::extendable_buckets`]) a table may report
+//! [`Error::TableFull`] before it holds `capacity` keys: a key's two candidate buckets can
+//! both be full while other buckets still have room.
+
+use std::ffi::c_void;
+use std::fmt;
+use std::marker::PhantomData;
+use std::mem::MaybeUninit;
+use std::ptr::NonNull;
+
+use crate::eal::Eal;
+use crate::error::{check_name, Call, Error, Result};
+use crate::ffi;
+use crate::{SocketBox, SocketId};
+
+/// The longest table name DPDK accepts, in bytes.
+pub const NAME_MAX: usize = ffi::RTE_HASH_NAMESIZE as usize - 1;
+
+/// Keys per bulk lookup at most (`RTE_HASH_LOOKUP_BULK_MAX`).
+pub const BULK_MAX: usize = ffi::RTE_HASH_LOOKUP_BULK_MAX as usize;
+
+/// The largest table DPDK makes (`RTE_HASH_ENTRIES_MAX`).
+pub const CAPACITY_MAX: u32 = ffi::RTE_HASH_ENTRIES_MAX;
+
+/// A fixed-size key that `rte_hash` can hash and compare as bytes.
+///
+/// # Safety
+/// Every byte of a value must be initialised (no padding), and two values must be equal
+/// exactly when their bytes are: `rte_hash` hashes and compares the raw bytes.
+pub unsafe trait HashKey: Copy + Send + Sync + 'static {}
+
+macro_rules! keys {
+    ($($t:ty),*) => {$(
+        // SAFETY: an integer has no padding; equal values have equal bytes.
+        unsafe impl HashKey for $t {}
+    )*};
+}
+keys!(u8, u16, u32, u64, u128, i8, i16, i32, i64, i128, usize, isize);
+
+// SAFETY: an array of padding-free keys has no padding; equality is element-wise.
+unsafe impl<T: HashKey, const N: usize> HashKey for [T; N] {}
+
+/// How keys are hashed.
+#[derive(Clone, Copy)]
+pub enum HashFunction {
+    /// DPDK's CRC32-based `rte_hash_crc` (its default; uses the CPU's CRC instructions).
+    Crc,
+    /// `rte_jhash` (Bob Jenkins' hash). Needs keys whose size is a multiple of 4 bytes:
+    /// DPDK's jhash may read past the end of shorter keys.
+    Jhash,
+    /// A function of your own with DPDK's signature `(key, key_len, init_val) -> hash`.
+    /// It must not unwind (a panic across `extern "C"` aborts).
+    Custom(unsafe extern "C" fn(*const c_void, u32, u32) -> u32),
+}
+
+impl fmt::Debug for HashFunction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            HashFunction::Crc => "Crc",
+            HashFunction::Jhash => "Jhash",
+            HashFunction::Custom(_) => "Custom",
+        })
+    }
+}
+
+/// How to create a table: hash function, seed and DPDK's extra flags.
+///
+/// ```
+/// use dpdk::hash::{HashFunction, HashOptions};
+/// let options = HashOptions::new().hash_function(HashFunction::Jhash).extendable_buckets(true);
+/// assert_eq!(options.flags(), dpdk::ffi::RTE_HASH_EXTRA_FLAGS_EXT_TABLE as u8);
+/// ```
+#[derive(Debug, Clone, Copy)]
+#[must_use]
+pub struct HashOptions {
+    function: HashFunction,
+    seed: u32,
+    extendable: bool,
+}
+
+impl Default for HashOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl HashOptions {
+    /// CRC hash, seed 0, no extendable buckets.
+    pub fn new() -> Self {
+        HashOptions { function: HashFunction::Crc, seed: 0, extendable: false }
+    }
+
+    /// The hash function.
+    pub fn hash_function(mut self, function: HashFunction) -> Self {
+        self.function = function;
+        self
+    }
+
+    /// The hash function's initial value.
+    pub fn seed(mut self, seed: u32) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Chain extra buckets when a key's buckets are full
+    /// (`RTE_HASH_EXTRA_FLAGS_EXT_TABLE`): the table then holds `capacity` keys.
+    pub fn extendable_buckets(mut self, yes: bool) -> Self {
+        self.extendable = yes;
+        self
+    }
+
+    /// The `extra_flag` of `rte_hash_parameters`.
+    pub fn flags(&self) -> u8 {
+        if self.extendable {
+            ffi::RTE_HASH_EXTRA_FLAGS_EXT_TABLE as u8
+        } else {
+            0
+        }
+    }
+}
+
+/// A key's signature (`rte_hash_hash`), for lookups that skip hashing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Signature(pub u32);
+
+/// A failed insert: why, and the key and value, which were not stored.
+pub struct InsertError<K, V> {
+    /// Why ([`Error::TableFull`] when there is no room).
+    pub error: Error,
+    /// The key.
+    pub key: K,
+    /// The value.
+    pub value: V,
+}
+
+impl<K, V> fmt::Debug for InsertError<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InsertError").field("error", &self.error).finish_non_exhaustive()
+    }
+}
+
+impl<K, V> fmt::Display for InsertError<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl<K, V> std::error::Error for InsertError<K, V> {}
+
+impl<K, V> From<InsertError<K, V>> for Error {
+    fn from(e: InsertError<K, V>) -> Error {
+        e.error
+    }
+}
+
+/// A hash table of `K -> V` over `rte_hash` on a chosen socket.
+///
+/// ```
+/// # let eal = dpdk::doc_eal();
+/// use dpdk::hash::{Hash, HashOptions};
+/// let mut table: Hash<[u8; 16], u32> = Hash::new("doc_hash", 1024, dpdk::SocketId::current(), HashOptions::new())?;
+/// let key = *b"example.com\0\0\0\0\0";
+/// assert_eq!(table.insert(key, 7)?, None);
+/// assert_eq!(table.insert(key, 8)?, Some(7)); // the old value comes back
+/// assert_eq!(table.get(&key), Some(&8));
+/// assert_eq!(table.remove(&key), Some(8));
+/// assert!(table.is_empty());
+/// # Ok::<(), dpdk::Error>(())
+/// ```
+pub struct Hash<K: HashKey, V> {
+    h: NonNull<ffi::rte_hash>,
+    /// Values by key position; `occupied` says which hold one.
+    values: SocketBox<[MaybeUninit<V>]>,
+    occupied: SocketBox<[u64]>,
+    name: String,
+    _eal: Eal,
+    _keys: PhantomData<K>,
+}
+
+// SAFETY: the table owns its values (V: Send) and keys (K: Send by HashKey); DPDK's table
+// may be used from any thread as long as writes are exclusive (`&mut self`).
+unsafe impl<K: HashKey, V: Send> Send for Hash<K, V> {}
+// SAFETY: through &Hash only lookups run, which rte_hash allows from many threads while
+// no one writes; they hand out &V (V: Sync).
+unsafe impl<K: HashKey, V: Sync> Sync for Hash<K, V> {}
+
+impl<K: HashKey, V> Hash<K, V> {
+    /// A table for up to `capacity` keys named `name` on `socket` (`rte_hash_create`), its
+    /// values on the same socket.
+    ///
+    /// # Errors
+    /// Name errors; [`Error::InvalidArgument`] for a capacity of 0 or above
+    /// [`CAPACITY_MAX`], a zero-sized key, or jhash with a key size not a multiple of 4;
+    /// [`Error::AlreadyExists`]; [`Error::NoMemory`].
+    #[doc(alias = "rte_hash_create")]
+    pub fn new(name: &str, capacity: u32, socket: SocketId, options: HashOptions) -> Result<Self> {
+        let key_len = std::mem::size_of::<K>();
+        let call = || {
+            Call::new(
+                "rte_hash_create",
+                format!(
+                    "name={name:?}, entries={capacity}, key_len={key_len}, socket={}, extra_flag={:#x}, hash={:?}",
+                    socket.as_raw(),
+                    options.flags(),
+                    options.function
+                ),
+            )
+        };
+        let cname = check_name(name, NAME_MAX, call)?;
+        let invalid = |message: String| Error::InvalidArgument { call: call(), message };
+        if capacity == 0 || capacity > CAPACITY_MAX {
+            return Err(invalid(format!("capacity {capacity} is not in 1..={CAPACITY_MAX}")));
+        }
+        if key_len == 0 {
+            return Err(invalid("keys of zero bytes cannot be hashed".into()));
+        }
+        if matches!(options.function, HashFunction::Jhash) && key_len % 4 != 0 {
+            return Err(invalid(format!(
+                "jhash needs keys of a multiple of 4 bytes, not {key_len}"
+            )));
+        }
+        let eal = Eal::current()?;
+        let hash_func: ffi::rte_hash_function = Some(match options.function {
+            HashFunction::Crc => ffi::rte_hash_crc,
+            HashFunction::Jhash => ffi::rte_jhash,
+            HashFunction::Custom(f) => f,
+        });
+        let params = ffi::rte_hash_parameters {
+            name: cname.as_ptr(),
+            entries: capacity,
+            reserved: 0,
+            key_len: key_len as u32,
+            hash_func,
+            hash_func_init_val: options.seed,
+            socket_id: socket.as_raw(),
+            extra_flag: options.flags(),
+        };
+        // SAFETY: valid parameters; DPDK copies what it keeps.
+        let h = unsafe { ffi::rte_hash_create(&params) };
+        let h = NonNull::new(h).ok_or_else(|| Error::from_rte_errno(call()))?;
+        // SAFETY: a live table.
+        let slots = unsafe { ffi::rte_hash_max_key_id(h.as_ptr()) } as usize + 1;
+        let free_table = |e: Error| {
+            // SAFETY: the table was made above and nothing else knows it.
+            unsafe { ffi::rte_hash_free(h.as_ptr()) };
+            e
+        };
+        let values =
+            SocketBox::<[V]>::try_new_uninit_slice(slots, socket, crate::malloc::CACHE_LINE)
+                .map_err(free_table)?;
+        let occupied = SocketBox::<[u64]>::try_new_zeroed_slice(slots.div_ceil(64), socket)
+            .map_err(free_table)?;
+        // SAFETY: all-zero u64s are valid.
+        let occupied = unsafe { occupied.assume_init() };
+        Ok(Hash { h, values, occupied, name: name.to_owned(), _eal: eal, _keys: PhantomData })
+    }
+
+    #[inline(always)]
+    fn is_occupied(&self, pos: usize) -> bool {
+        self.occupied[pos / 64] & (1 << (pos % 64)) != 0
+    }
+
+    #[inline(always)]
+    fn set_occupied(&mut self, pos: usize, yes: bool) {
+        let bit = 1u64 << (pos % 64);
+        if yes {
+            self.occupied[pos / 64] |= bit;
+        } else {
+            self.occupied[pos / 64] &= !bit;
+        }
+    }
+
+    /// Inserts or replaces the value of `key` (`rte_hash_add_key`); returns the old value.
+    ///
+    /// # Errors
+    /// [`Error::TableFull`] when the key's buckets (and the extendable ones) are full; the
+    /// key and value come back in the error.
+    #[doc(alias = "rte_hash_add_key")]
+    #[inline]
+    pub fn insert(
+        &mut self,
+        key: K,
+        value: V,
+    ) -> std::result::Result<Option<V>, InsertError<K, V>> {
+        // SAFETY: a live table; the key is key_len plain bytes.
+        let pos = unsafe { ffi::rte_hash_add_key(self.h.as_ptr(), (&key as *const K).cast()) };
+        if pos < 0 {
+            return Err(self.insert_error(pos, key, value));
+        }
+        let pos = pos as usize;
+        let slot = &mut self.values[pos];
+        if self.occupied[pos / 64] & (1 << (pos % 64)) != 0 {
+            // SAFETY: an occupied slot holds a value; it is replaced.
+            Ok(Some(std::mem::replace(unsafe { slot.assume_init_mut() }, value)))
+        } else {
+            slot.write(value);
+            self.set_occupied(pos, true);
+            Ok(None)
+        }
+    }
+
+    #[cold]
+    fn insert_error(&self, rc: i32, key: K, value: V) -> InsertError<K, V> {
+        let call = Call::new("rte_hash_add_key", format!("table={:?}", self.name));
+        let error = if rc == -libc::ENOSPC {
+            Error::TableFull { call, len: self.len() }
+        } else {
+            Error::from_errno(call, rc)
+        };
+        InsertError { error, key, value }
+    }
+
+    /// The value of `key` (`rte_hash_lookup`).
+    #[doc(alias = "rte_hash_lookup")]
+    #[inline]
+    pub fn get(&self, key: &K) -> Option<&V> {
+        // SAFETY: a live table; a lookup reads only.
+        let pos = unsafe { ffi::rte_hash_lookup(self.h.as_ptr(), (key as *const K).cast()) };
+        self.value_at(pos)
+    }
+
+    #[inline(always)]
+    fn value_at(&self, pos: i32) -> Option<&V> {
+        if pos < 0 {
+            return None;
+        }
+        let pos = pos as usize;
+        debug_assert!(self.is_occupied(pos));
+        // SAFETY: a position rte_hash returned for a present key holds a value.
+        Some(unsafe { self.values[pos].assume_init_ref() })
+    }
+
+    /// The value of `key`, exclusively.
+    #[inline]
+    pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+        // SAFETY: a live table.
+        let pos = unsafe { ffi::rte_hash_lookup(self.h.as_ptr(), (key as *const K).cast()) };
+        if pos < 0 {
+            return None;
+        }
+        // SAFETY: as in value_at; `&mut self` is exclusive.
+        Some(unsafe { self.values[pos as usize].assume_init_mut() })
+    }
+
+    /// Whether `key` is present.
+    #[inline]
+    pub fn contains_key(&self, key: &K) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// The signature of `key` under this table's hash function (`rte_hash_hash`).
+    #[doc(alias = "rte_hash_hash")]
+    #[inline]
+    pub fn signature(&self, key: &K) -> Signature {
+        // SAFETY: a live table.
+        Signature(unsafe { ffi::rte_hash_hash(self.h.as_ptr(), (key as *const K).cast()) })
+    }
+
+    /// The value of `key`, given its precomputed signature (`rte_hash_lookup_with_hash`).
+    #[doc(alias = "rte_hash_lookup_with_hash")]
+    #[inline]
+    pub fn get_with_signature(&self, key: &K, sig: Signature) -> Option<&V> {
+        // SAFETY: a live table; a wrong signature only makes the lookup miss.
+        let pos = unsafe {
+            ffi::rte_hash_lookup_with_hash(self.h.as_ptr(), (key as *const K).cast(), sig.0)
+        };
+        self.value_at(pos)
+    }
+
+    /// Looks up to [`BULK_MAX`] keys at once (`rte_hash_lookup_bulk`), writing each key's
+    /// value (or `None`) into `out`, and returns how many were found.
+    ///
+    /// # Panics
+    /// If `keys` holds more than [`BULK_MAX`] keys or `out` is shorter than `keys`.
+    #[doc(alias = "rte_hash_lookup_bulk")]
+    #[inline]
+    pub fn get_bulk<'a>(&'a self, keys: &[K], out: &mut [Option<&'a V>]) -> usize {
+        let n = keys.len();
+        assert!(n <= BULK_MAX && out.len() >= n, "up to {BULK_MAX} keys, and room for each");
+        let mut key_ptrs = [std::ptr::null::<c_void>(); BULK_MAX];
+        for (p, k) in key_ptrs.iter_mut().zip(keys) {
+            *p = (k as *const K).cast();
+        }
+        let mut positions = [0i32; BULK_MAX];
+        // SAFETY: n key pointers and room for n positions.
+        unsafe {
+            ffi::rte_hash_lookup_bulk(
+                self.h.as_ptr(),
+                key_ptrs.as_mut_ptr(),
+                n as u32,
+                positions.as_mut_ptr(),
+            )
+        };
+        let mut found = 0;
+        for (o, &pos) in out.iter_mut().zip(&positions[..n]) {
+            *o = self.value_at(pos);
+            found += usize::from(pos >= 0);
+        }
+        found
+    }
+
+    /// Removes `key` (`rte_hash_del_key`) and returns its value.
+    #[doc(alias = "rte_hash_del_key")]
+    #[inline]
+    pub fn remove(&mut self, key: &K) -> Option<V> {
+        // SAFETY: a live table.
+        let pos = unsafe { ffi::rte_hash_del_key(self.h.as_ptr(), (key as *const K).cast()) };
+        if pos < 0 {
+            return None;
+        }
+        let pos = pos as usize;
+        self.set_occupied(pos, false);
+        // SAFETY: the slot held the key's value, which moves out once.
+        Some(unsafe { self.values[pos].assume_init_read() })
+    }
+
+    /// Keys in the table (`rte_hash_count`).
+    #[doc(alias = "rte_hash_count")]
+    pub fn len(&self) -> usize {
+        // SAFETY: a live table.
+        unsafe { ffi::rte_hash_count(self.h.as_ptr()) }.max(0) as usize
+    }
+
+    /// Whether the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every key and value (`rte_hash_iterate`), in table order.
+    #[doc(alias = "rte_hash_iterate")]
+    pub fn iter(&self) -> Iter<'_, K, V> {
+        Iter { table: self, next: 0 }
+    }
+
+    /// Removes every entry, dropping the values (`rte_hash_reset`).
+    #[doc(alias = "rte_hash_reset")]
+    pub fn clear(&mut self) {
+        self.drop_values();
+        // SAFETY: a live table, written exclusively.
+        unsafe { ffi::rte_hash_reset(self.h.as_ptr()) };
+    }
+
+    fn drop_values(&mut self) {
+        for word in 0..self.occupied.len() {
+            let mut bits = std::mem::replace(&mut self.occupied[word], 0);
+            while bits != 0 {
+                let pos = word * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                // SAFETY: an occupied slot holds a value; dropped once (its bit is cleared).
+                unsafe { self.values[pos].assume_init_drop() };
+            }
+        }
+    }
+
+    /// The raw table, for DPDK calls this crate does not wrap.
+    pub fn as_ptr(&self) -> *mut ffi::rte_hash {
+        self.h.as_ptr()
+    }
+}
+
+impl<K: HashKey, V> Drop for Hash<K, V> {
+    fn drop(&mut self) {
+        self.drop_values();
+        // SAFETY: the table is freed once; nothing borrows it any more.
+        unsafe { ffi::rte_hash_free(self.h.as_ptr()) };
+    }
+}
+
+impl<K: HashKey, V> fmt::Debug for Hash<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hash").field("name", &self.name).field("len", &self.len()).finish()
+    }
+}
+
+/// The entries of a [`Hash`]; see [`Hash::iter`].
+pub struct Iter<'a, K: HashKey, V> {
+    table: &'a Hash<K, V>,
+    next: u32,
+}
+
+impl<'a, K: HashKey, V> Iterator for Iter<'a, K, V> {
+    type Item = (K, &'a V);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut key: *const c_void = std::ptr::null();
+        let mut data: *mut c_void = std::ptr::null_mut();
+        // SAFETY: a live table; DPDK writes a pointer to its stored key.
+        let pos = unsafe {
+            ffi::rte_hash_iterate(self.table.h.as_ptr(), &mut key, &mut data, &mut self.next)
+        };
+        if pos < 0 {
+            return None;
+        }
+        // SAFETY: the key store holds key_len bytes of a K (copied from one at insert).
+        let key = unsafe { key.cast::<K>().read_unaligned() };
+        Some((key, self.table.value_at(pos)?))
+    }
+}

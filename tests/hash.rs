@@ -1,0 +1,208 @@
+//! The typed hash table against the real `rte_hash`.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use dpdk::hash::{Hash, HashFunction, HashOptions, Signature, BULK_MAX};
+use dpdk::{Error, SocketId};
+use dpdk_tests::{eal, unique_name, worker_turn};
+
+fn socket() -> SocketId {
+    eal().sockets()[0]
+}
+
+fn key(i: u32) -> [u8; 16] {
+    let mut k = [0u8; 16];
+    k[..4].copy_from_slice(&i.to_le_bytes());
+    k[8..12].copy_from_slice(&(i ^ 0xA5A5_A5A5).to_le_bytes());
+    k
+}
+
+#[test]
+fn insert_get_replace_remove() {
+    eal();
+    let mut t: Hash<[u8; 16], String> =
+        Hash::new(&unique_name("h"), 1024, socket(), HashOptions::new()).unwrap();
+    for i in 0..500 {
+        assert_eq!(t.insert(key(i), format!("v{i}")).unwrap(), None);
+    }
+    assert_eq!(t.len(), 500);
+    assert_eq!(t.get(&key(42)).map(String::as_str), Some("v42"));
+    assert_eq!(t.insert(key(42), "new".into()).unwrap().as_deref(), Some("v42"));
+    assert_eq!(t.len(), 500, "a replace adds no key");
+    t.get_mut(&key(7)).unwrap().push('!');
+    assert_eq!(t.get(&key(7)).unwrap(), "v7!");
+    assert_eq!(t.remove(&key(42)).as_deref(), Some("new"));
+    assert_eq!(t.remove(&key(42)), None);
+    assert!(!t.contains_key(&key(42)));
+    assert!(t.get(&key(9999)).is_none());
+    let sig = t.signature(&key(3));
+    assert_eq!(t.get_with_signature(&key(3), sig).unwrap(), "v3");
+    assert_eq!(
+        t.get_with_signature(&key(3), Signature(sig.0 ^ 1)),
+        None,
+        "a wrong signature misses"
+    );
+    let mut seen: Vec<u32> =
+        t.iter().map(|(k, _)| u32::from_le_bytes(k[..4].try_into().unwrap())).collect();
+    seen.sort_unstable();
+    assert_eq!(seen.len(), 499);
+    assert!(seen.iter().all(|&i| i < 500 && i != 42));
+    for (k, v) in t.iter() {
+        let i = u32::from_le_bytes(k[..4].try_into().unwrap());
+        assert!(v.starts_with(&format!("v{i}")), "{v} for {i}");
+    }
+}
+
+#[test]
+fn bulk_lookups_fill_the_callers_buffer() {
+    eal();
+    let mut t: Hash<u64, u64> =
+        Hash::new(&unique_name("hb"), 4096, socket(), HashOptions::new()).unwrap();
+    for i in (0..2000u64).step_by(2) {
+        t.insert(i, i * 10).unwrap();
+    }
+    let keys: Vec<u64> = (100..100 + BULK_MAX as u64).collect();
+    let mut out = [None; BULK_MAX];
+    assert_eq!(t.get_bulk(&keys, &mut out), BULK_MAX / 2);
+    for (k, v) in keys.iter().zip(out) {
+        assert_eq!(v.copied(), (k % 2 == 0).then_some(k * 10), "key {k}");
+    }
+    let mut few = [None; 3];
+    assert_eq!(t.get_bulk(&[4, 5, 6], &mut few), 2);
+    assert_eq!(few, [Some(&40), None, Some(&60)]);
+}
+
+static DROPS: AtomicUsize = AtomicUsize::new(0);
+
+struct Tracked;
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        DROPS.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+#[test]
+fn values_are_dropped_by_clear_remove_replace_and_drop() {
+    eal();
+    DROPS.store(0, Ordering::Relaxed);
+    let mut t: Hash<u32, Tracked> =
+        Hash::new(&unique_name("hd"), 256, socket(), HashOptions::new()).unwrap();
+    for i in 0..100 {
+        assert!(t.insert(i, Tracked).unwrap().is_none());
+    }
+    drop(t.insert(5, Tracked).unwrap()); // the replaced value
+    assert_eq!(DROPS.load(Ordering::Relaxed), 1);
+    drop(t.remove(&6));
+    assert_eq!(DROPS.load(Ordering::Relaxed), 2);
+    t.clear();
+    assert_eq!(DROPS.load(Ordering::Relaxed), 101);
+    assert!(t.is_empty());
+    for i in 0..10 {
+        t.insert(i, Tracked).unwrap();
+    }
+    drop(t);
+    assert_eq!(DROPS.load(Ordering::Relaxed), 111);
+}
+
+#[test]
+fn a_full_table_is_a_typed_error_that_loses_nothing() {
+    eal();
+    // Without extendable buckets the table fills up before its capacity.
+    let mut t: Hash<u32, u32> =
+        Hash::new(&unique_name("hf"), 64, socket(), HashOptions::new()).unwrap();
+    let mut stored = 0;
+    let full = loop {
+        match t.insert(stored, stored) {
+            Ok(_) => stored += 1,
+            Err(e) => break e,
+        }
+        assert!(stored < 10_000, "never full");
+    };
+    assert!(matches!(full.error, Error::TableFull { .. }), "{:?}", full.error);
+    assert_eq!((full.key, full.value), (stored, stored), "key and value come back");
+    assert!(full.error.to_string().contains("the table is full"));
+    assert_eq!(t.len(), stored as usize);
+    assert!((0..stored).all(|i| t.get(&i) == Some(&i)), "nothing lost");
+    // With extendable buckets it holds its capacity.
+    let opts = HashOptions::new().extendable_buckets(true);
+    let mut ext: Hash<u32, u32> = Hash::new(&unique_name("he"), 64, socket(), opts).unwrap();
+    for i in 0..64 {
+        ext.insert(i, i).unwrap();
+    }
+    assert_eq!(ext.len(), 64);
+}
+
+unsafe extern "C" fn xor_hash(key: *const std::ffi::c_void, len: u32, init: u32) -> u32 {
+    // SAFETY: DPDK passes `len` readable bytes.
+    let bytes = unsafe { std::slice::from_raw_parts(key.cast::<u8>(), len as usize) };
+    bytes.iter().fold(init, |h, &b| h.rotate_left(5) ^ u32::from(b))
+}
+
+#[test]
+fn hash_functions_can_be_chosen() {
+    eal();
+    for f in [HashFunction::Crc, HashFunction::Jhash, HashFunction::Custom(xor_hash)] {
+        let opts = HashOptions::new().hash_function(f).seed(42);
+        let mut t: Hash<[u32; 2], u8> = Hash::new(&unique_name("hf"), 128, socket(), opts).unwrap();
+        for i in 0..50 {
+            t.insert([i, !i], i as u8).unwrap();
+        }
+        assert!((0..50).all(|i| t.get(&[i, !i]) == Some(&(i as u8))), "{f:?}");
+    }
+    let custom = HashOptions::new().hash_function(HashFunction::Custom(xor_hash));
+    let t: Hash<u16, u8> = Hash::new(&unique_name("hc"), 16, socket(), custom).unwrap();
+    // SAFETY: the key is 2 plain bytes.
+    assert_eq!(t.signature(&0x0102).0, unsafe {
+        xor_hash((&0x0102u16 as *const u16).cast(), 2, 0)
+    });
+}
+
+#[test]
+fn many_lcores_read_at_once() {
+    let eal = eal();
+    let _turn = worker_turn();
+    let mut t: Hash<u64, u64> =
+        Hash::new(&unique_name("hr"), 8192, socket(), HashOptions::new()).unwrap();
+    for i in 0..4000 {
+        t.insert(i, i + 1).unwrap();
+    }
+    let t = &t;
+    let check = move || (0..4000u64).filter(|i| t.get(i) == Some(&(i + 1))).count();
+    let (a, b) = eal.scope(|s| {
+        let job = s.launch(eal.workers()[0], check).unwrap();
+        let here = check();
+        (job.join().unwrap(), here)
+    });
+    assert_eq!((a, b), (4000, 4000));
+}
+
+#[test]
+fn bad_requests_are_clear_errors() {
+    eal();
+    let s = socket();
+    let o = HashOptions::new();
+    let e = Hash::<u32, u32>::new(&unique_name("z"), 0, s, o).unwrap_err();
+    assert!(matches!(e, Error::InvalidArgument { .. }), "{e:?}");
+    let e =
+        Hash::<u32, u32>::new(&unique_name("m"), dpdk::hash::CAPACITY_MAX + 1, s, o).unwrap_err();
+    assert!(e.to_string().contains("is not in 1..="), "{e}");
+    let long = "h".repeat(dpdk::hash::NAME_MAX + 1);
+    let e = Hash::<u32, u32>::new(&long, 64, s, o).unwrap_err();
+    assert!(matches!(e, Error::NameTooLong { .. }), "{e:?}");
+    let name = unique_name("dup");
+    let _first = Hash::<u32, u32>::new(&name, 64, s, o).unwrap();
+    let e = Hash::<u32, u32>::new(&name, 64, s, o).unwrap_err();
+    assert!(matches!(e, Error::AlreadyExists { .. }), "{e:?}");
+    let jhash = o.hash_function(HashFunction::Jhash);
+    let e = Hash::<[u8; 6], u32>::new(&unique_name("j"), 64, s, jhash).unwrap_err();
+    assert!(e.to_string().contains("multiple of 4"), "{e}");
+}
+
+#[test]
+fn send_and_sync() {
+    fn is_send<T: Send>() {}
+    fn is_sync<T: Sync>() {}
+    is_send::<Hash<u64, String>>();
+    is_sync::<Hash<[u8; 16], u64>>();
+}
