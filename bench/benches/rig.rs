@@ -33,6 +33,7 @@ fn main() {
     let socket = SocketId::current();
     dpdk_bench::mempool::rows(&mut rig, socket);
     dpdk_bench::ring::rows(&mut rig, &eal, socket);
+    dpdk_bench::hash::rows(&mut rig, socket);
     dpdk_bench::malloc::rows(&mut rig, socket);
     dpdk_bench::tlb::rows(&mut rig, socket, eal.has_hugepages());
     println!("\n{}", rig.markdown());

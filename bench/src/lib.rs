@@ -8,6 +8,7 @@
 
 use std::fmt::Write as _;
 
+pub mod hash;
 pub mod malloc;
 pub mod mempool;
 pub mod ring;

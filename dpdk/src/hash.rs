@@ -392,22 +392,25 @@ impl<K: HashKey, V> Hash<K, V> {
     pub fn get_bulk<'a>(&'a self, keys: &[K], out: &mut [Option<&'a V>]) -> usize {
         let n = keys.len();
         assert!(n <= BULK_MAX && out.len() >= n, "up to {BULK_MAX} keys, and room for each");
-        let mut key_ptrs = [std::ptr::null::<c_void>(); BULK_MAX];
+        // Uninitialised: zeroing 64 pointers and positions would cost more than a burst.
+        let mut key_ptrs = [MaybeUninit::<*const c_void>::uninit(); BULK_MAX];
         for (p, k) in key_ptrs.iter_mut().zip(keys) {
-            *p = (k as *const K).cast();
+            p.write((k as *const K).cast());
         }
-        let mut positions = [0i32; BULK_MAX];
-        // SAFETY: n key pointers and room for n positions.
+        let mut positions = [MaybeUninit::<i32>::uninit(); BULK_MAX];
+        // SAFETY: n initialised key pointers and room for n positions.
         unsafe {
             ffi::rte_hash_lookup_bulk(
                 self.h.as_ptr(),
-                key_ptrs.as_mut_ptr(),
+                key_ptrs.as_mut_ptr().cast(),
                 n as u32,
-                positions.as_mut_ptr(),
+                positions.as_mut_ptr().cast(),
             )
         };
+        // SAFETY: DPDK wrote the first n positions.
+        let positions = unsafe { &*(&positions[..n] as *const [MaybeUninit<i32>] as *const [i32]) };
         let mut found = 0;
-        for (o, &pos) in out.iter_mut().zip(&positions[..n]) {
+        for (o, &pos) in out.iter_mut().zip(positions) {
             *o = self.value_at(pos);
             found += usize::from(pos >= 0);
         }
