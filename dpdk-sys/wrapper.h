@@ -23,6 +23,7 @@
 #include <rte_hash.h>
 #include <rte_jhash.h>
 #include <rte_hash_crc.h>
+#include <rte_rcu_qsbr.h>
 
 /*
  * rte_errno is a per-lcore (thread-local) variable, which bindgen cannot

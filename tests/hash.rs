@@ -199,6 +199,142 @@ fn bad_requests_are_clear_errors() {
     assert!(e.to_string().contains("multiple of 4"), "{e}");
 }
 
+/// A value that proves its integrity: its key, a version, and a checksum of both; dropping
+/// it poisons all three, so a reader that saw a dropped value would notice.
+struct Checked {
+    key: u64,
+    version: u64,
+    check: u64,
+}
+
+impl Checked {
+    fn new(key: u64, version: u64) -> Self {
+        Checked { key, version, check: key.wrapping_mul(31) ^ version }
+    }
+
+    fn is_sound_for(&self, key: u64) -> bool {
+        self.key == key && self.check == self.key.wrapping_mul(31) ^ self.version
+    }
+}
+
+impl Drop for Checked {
+    fn drop(&mut self) {
+        // Volatile, so the poisoning is not optimised away.
+        // SAFETY: writes to our own fields.
+        unsafe {
+            std::ptr::write_volatile(&mut self.key, 0xDEAD);
+            std::ptr::write_volatile(&mut self.check, 0xBEEF);
+        }
+    }
+}
+
+/// One writer inserts, updates and removes while a reader on another lcore looks keys up
+/// through RCU read sections: the reader never sees a value that was not stored for its
+/// key (or one being dropped), and the final contents match a model.
+#[test]
+fn a_writer_and_a_reader_run_at_once() {
+    use dpdk::hash_lf::ConcurrentHash;
+    use std::collections::HashMap;
+    use std::sync::atomic::AtomicBool;
+    let eal = eal();
+    let _turn = worker_turn();
+    const KEYS: u64 = 512;
+    let (mut writer, table) = ConcurrentHash::<u64, Checked>::new(
+        &unique_name("hlf"),
+        1024,
+        socket(),
+        HashOptions::new(),
+        4,
+    )
+    .unwrap();
+    let stop = AtomicBool::new(false);
+    let mut reader = table.reader().unwrap();
+    let (model, seen) = eal.scope(|s| {
+        let stop = &stop;
+        let reading = s
+            .launch(eal.workers()[0], move || {
+                let (mut hits, mut rounds) = (0u64, 0u64);
+                let mut k = 0u64;
+                while !stop.load(Ordering::Acquire) {
+                    let section = reader.read();
+                    for _ in 0..64 {
+                        k = (k * 7 + 13) % KEYS;
+                        if let Some(v) = section.get(&k) {
+                            assert!(
+                                v.is_sound_for(k),
+                                "key {k}: saw key {} check {}",
+                                v.key,
+                                v.check
+                            );
+                            hits += 1;
+                        }
+                    }
+                    let keys: Vec<u64> = (0..16).map(|i| (k + i) % KEYS).collect();
+                    let mut out = [None; 16];
+                    section.get_bulk(&keys, &mut out);
+                    for (key, v) in keys.iter().zip(out) {
+                        if let Some(v) = v {
+                            assert!(v.is_sound_for(*key), "bulk key {key}");
+                        }
+                    }
+                    drop(section);
+                    rounds += 1;
+                }
+                (hits, rounds)
+            })
+            .unwrap();
+        // Stop the reader however this side ends (a failed assertion included), or the
+        // scope would wait for it forever.
+        struct StopOnDrop<'a>(&'a AtomicBool);
+        impl Drop for StopOnDrop<'_> {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::Release);
+            }
+        }
+        let _stop = StopOnDrop(stop);
+        let mut model: HashMap<u64, u64> = HashMap::new();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(1500);
+        let mut step = 0u64;
+        while std::time::Instant::now() < deadline {
+            step += 1;
+            let key = step.wrapping_mul(2_654_435_761) % KEYS;
+            if step % 3 == 0 {
+                assert_eq!(writer.remove(&key), model.remove(&key).is_some());
+            } else {
+                match writer.insert(key, Checked::new(key, step)) {
+                    Ok(replaced) => {
+                        let had = model.insert(key, step);
+                        assert_eq!(
+                            replaced,
+                            had.is_some(),
+                            "step {step} key {key} model had {had:?}"
+                        );
+                    }
+                    Err(e) => {
+                        // Every value slot may be waiting for the reader: try again later.
+                        assert!(matches!(e.error, Error::TableFull { .. }), "{:?}", e.error);
+                        writer.reclaim();
+                    }
+                }
+            }
+        }
+        stop.store(true, Ordering::Release);
+        (model, reading.join().unwrap())
+    });
+    assert!(seen.1 > 10 && seen.0 > 0, "the reader ran: {seen:?}");
+    assert_eq!(writer.len(), model.len());
+    for key in 0..KEYS {
+        let got = writer.get(&key).map(|v| {
+            assert!(v.is_sound_for(key));
+            v.version
+        });
+        assert_eq!(got, model.get(&key).copied(), "key {key}");
+    }
+    drop(table); // the writer keeps the table alive
+    writer.reclaim();
+    assert_eq!(writer.pending(), 0, "every grace period ended once the reader left");
+}
+
 #[test]
 fn send_and_sync() {
     fn is_send<T: Send>() {}

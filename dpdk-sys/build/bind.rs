@@ -10,7 +10,7 @@ const ALLOWED_HEADERS: &str = concat!(
     r".*/(wrapper\.h|rte_(",
     "config|build_config|version|eal|launch|lcore|per_lcore|thread|errno|log|cycles|memory|malloc|memzone",
     "|mempool|ring|ring_elem|ring_core|ring_.*_pvt|ring_hts|ring_rts|ring_peek.*",
-    "|hash|jhash|hash_crc|crc_.*",
+    "|hash|jhash|hash_crc|crc_.*|rcu_qsbr",
     r")\.h)"
 );
 

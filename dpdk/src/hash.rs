@@ -9,8 +9,8 @@
 //! # Concurrency
 //! This table is created without DPDK's concurrency flags: it is written through
 //! `&mut self` and read through `&self`, so any number of lcores may read it at once
-//! (it is `Sync`) while nobody writes. (Reader/writer concurrency with RCU is not
-//! implemented yet.)
+//! (it is `Sync`) while nobody writes. For one writer and many readers at the same time,
+//! see [`crate::hash_lf::ConcurrentHash`].
 //!
 //! # Capacity
 //! Without extendable buckets ([`HashOptions::extendable_buckets`]) a table may report
@@ -124,6 +124,25 @@ impl HashOptions {
         self
     }
 
+    /// The hash function chosen.
+    pub fn function(&self) -> HashFunction {
+        self.function
+    }
+
+    /// The seed chosen.
+    pub fn seed_value(&self) -> u32 {
+        self.seed
+    }
+
+    /// The C function that hashes keys.
+    pub(crate) fn raw_function(&self) -> unsafe extern "C" fn(*const c_void, u32, u32) -> u32 {
+        match self.function {
+            HashFunction::Crc => ffi::rte_hash_crc,
+            HashFunction::Jhash => ffi::rte_jhash,
+            HashFunction::Custom(f) => f,
+        }
+    }
+
     /// The `extra_flag` of `rte_hash_parameters`.
     pub fn flags(&self) -> u8 {
         if self.extendable {
@@ -235,11 +254,7 @@ impl<K: HashKey, V> Hash<K, V> {
             )));
         }
         let eal = Eal::current()?;
-        let hash_func: ffi::rte_hash_function = Some(match options.function {
-            HashFunction::Crc => ffi::rte_hash_crc,
-            HashFunction::Jhash => ffi::rte_jhash,
-            HashFunction::Custom(f) => f,
-        });
+        let hash_func: ffi::rte_hash_function = Some(options.raw_function());
         let params = ffi::rte_hash_parameters {
             name: cname.as_ptr(),
             entries: capacity,

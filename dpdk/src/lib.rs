@@ -28,6 +28,7 @@ pub use dpdk_sys as ffi;
 pub mod eal;
 pub mod error;
 pub mod hash;
+pub mod hash_lf;
 pub mod lcore;
 pub mod log;
 pub mod malloc;
