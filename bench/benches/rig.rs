@@ -24,7 +24,7 @@ fn main() {
     let builder = match builder.memory_mode() {
         Memory::NoHuge => {
             eprintln!("NOTICE: benchmarks run with --no-huge (DPDK_RS_MEMORY=no-huge)");
-            builder.memory_mb(512)
+            builder.memory_mb(1024)
         }
         Memory::Hugepages => builder,
     };
@@ -33,7 +33,7 @@ fn main() {
     let socket = SocketId::current();
     dpdk_bench::mempool::rows(&mut rig, socket);
     dpdk_bench::ring::rows(&mut rig, &eal, socket);
-    dpdk_bench::hash::rows(&mut rig, socket);
+    dpdk_bench::hash::rows(&mut rig, socket, eal.has_hugepages());
     dpdk_bench::malloc::rows(&mut rig, socket);
     dpdk_bench::tlb::rows(&mut rig, socket, eal.has_hugepages());
     println!("\n{}", rig.markdown());

@@ -276,9 +276,71 @@ fn rows_for<const N: usize>(rig: &mut Rig, socket: SocketId) {
     unsafe { ffi::rte_hash_free(h) };
 }
 
+/// How lookup cost grows with the table: 2^10 to 2^22 entries filled to 75%, 16-byte
+/// keys, 65536 lookups of shuffled present keys per round, the typed table against
+/// hashbrown on the same keys. Run under `DPDK_RS_MEMORY=hugepages` and `no-huge` to see
+/// what hugepages change (`cargo xtask bench` runs both).
+pub fn scaling_rows(rig: &mut Rig, socket: SocketId, hugepages: bool) {
+    const SAMPLE: usize = 1 << 16;
+    let memory = if hugepages { "hugepages" } else { "no-huge" };
+    for bits in (10..=22).step_by(2) {
+        let name = format!("hash lookup scaling 2^{bits} entries ({memory})");
+        if !rig.selected(&name) {
+            continue;
+        }
+        let entries = 1u32 << bits;
+        let count = entries as usize * 3 / 4;
+        let keys: Vec<[u8; 16]> = (0..count as u64)
+            .map(|i| {
+                let mut k = [0u8; 16];
+                k[..8].copy_from_slice(&splitmix(i).to_le_bytes());
+                k[8..12].copy_from_slice(&(i as u32).to_le_bytes());
+                k
+            })
+            .collect();
+        let opts = HashOptions::new().hash_function(HashFunction::Jhash);
+        let Ok(mut table) =
+            Hash::<[u8; 16], u32>::new(&format!("bench_hs{bits}"), entries, socket, opts)
+        else {
+            println!("{name}: skipped, no memory for the table");
+            continue;
+        };
+        let mut brown: hashbrown::HashMap<[u8; 16], u32> = hashbrown::HashMap::with_capacity(count);
+        for (i, k) in keys.iter().enumerate() {
+            if table.insert(*k, i as u32).is_err() {
+                break;
+            }
+            brown.insert(*k, i as u32);
+        }
+        let sample: Vec<[u8; 16]> = (0..SAMPLE)
+            .map(|i| keys[(splitmix(i as u64 ^ 0x5EED) % brown.len() as u64) as usize])
+            .collect();
+        let lookup_all = |get: &dyn Fn(&[u8; 16]) -> Option<u32>| {
+            let mut sum = 0u64;
+            let start = rdtsc();
+            for k in &sample {
+                sum += u64::from(get(k)?);
+            }
+            let t = rdtsc() - start;
+            black_box(sum);
+            Some(t)
+        };
+        rig.pair(
+            &name,
+            ("rte_hash", "hashbrown"),
+            false,
+            1,
+            SAMPLE as u64,
+            Box::new(|_| lookup_all(&|k| table.get(k).copied())),
+            Box::new(|_| lookup_all(&|k| brown.get(k).copied())),
+        );
+    }
+}
+
 /// All hash rows.
-pub fn rows(rig: &mut Rig, socket: SocketId) {
+pub fn rows(rig: &mut Rig, socket: SocketId, hugepages: bool) {
     rows_for::<4>(rig, socket);
     rows_for::<16>(rig, socket);
     rows_for::<64>(rig, socket);
+    scaling_rows(rig, socket, hugepages);
 }

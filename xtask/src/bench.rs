@@ -16,8 +16,17 @@ pub fn run(mode: MemoryMode) -> Result<(), Failure> {
     }
     let step = Step::cargo("benchmarks", &["bench", "-p", "dpdk-bench"])
         .env(MemoryMode::ENV, mode.as_str());
-    let mut plan = Plan::new(&["benchmarks"]);
-    let result = plan.run(0, &step);
+    let mut plan = Plan::new(&["benchmarks", "hash scaling without hugepages"]);
+    let mut result = plan.run(0, &step);
+    if result.is_ok() && mode == MemoryMode::Hugepages {
+        // The same lookups on ordinary pages, for the hugepage comparison.
+        let no_huge = Step::cargo(
+            "hash scaling without hugepages",
+            &["bench", "-p", "dpdk-bench", "--", "scaling"],
+        )
+        .env(MemoryMode::ENV, MemoryMode::NoHuge.as_str());
+        result = plan.run(1, &no_huge);
+    }
     println!();
     println!(
         "{}",
