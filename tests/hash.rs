@@ -336,6 +336,19 @@ fn a_writer_and_a_reader_run_at_once() {
 }
 
 #[test]
+fn dpdk_locking_flags_are_accepted() {
+    eal();
+    let opts =
+        HashOptions::new().multi_writer_add(true).rw_concurrency(true).extendable_buckets(true);
+    let mut t: Hash<u64, u64> = Hash::new(&unique_name("hl"), 1000, socket(), opts).unwrap();
+    for i in 0..1000 {
+        t.insert(i, i).unwrap();
+    }
+    assert!((0..1000).all(|i| t.get(&i) == Some(&i)));
+    assert_eq!(t.len(), 1000);
+}
+
+#[test]
 fn send_and_sync() {
     fn is_send<T: Send>() {}
     fn is_sync<T: Sync>() {}

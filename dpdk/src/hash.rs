@@ -91,6 +91,8 @@ pub struct HashOptions {
     function: HashFunction,
     seed: u32,
     extendable: bool,
+    multi_writer_add: bool,
+    rw_concurrency: bool,
 }
 
 impl Default for HashOptions {
@@ -102,7 +104,13 @@ impl Default for HashOptions {
 impl HashOptions {
     /// CRC hash, seed 0, no extendable buckets.
     pub fn new() -> Self {
-        HashOptions { function: HashFunction::Crc, seed: 0, extendable: false }
+        HashOptions {
+            function: HashFunction::Crc,
+            seed: 0,
+            extendable: false,
+            multi_writer_add: false,
+            rw_concurrency: false,
+        }
     }
 
     /// The hash function.
@@ -121,6 +129,24 @@ impl HashOptions {
     /// (`RTE_HASH_EXTRA_FLAGS_EXT_TABLE`): the table then holds `capacity` keys.
     pub fn extendable_buckets(mut self, yes: bool) -> Self {
         self.extendable = yes;
+        self
+    }
+
+    /// DPDK's multi-writer add (`RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD`): adds take an
+    /// internal lock and per-lcore free-slot caches. [`Hash`] writes through `&mut self`, so
+    /// this adds no concurrency there; it is for tables shared with C code that adds keys
+    /// from several threads.
+    pub fn multi_writer_add(mut self, yes: bool) -> Self {
+        self.multi_writer_add = yes;
+        self
+    }
+
+    /// DPDK's reader/writer lock (`RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY`). Like
+    /// [`multi_writer_add`](Self::multi_writer_add) it adds no concurrency to [`Hash`]
+    /// (reads borrow, writes borrow exclusively); for one writer beside lock-free readers
+    /// use [`crate::hash_lf::ConcurrentHash`].
+    pub fn rw_concurrency(mut self, yes: bool) -> Self {
+        self.rw_concurrency = yes;
         self
     }
 
@@ -145,11 +171,10 @@ impl HashOptions {
 
     /// The `extra_flag` of `rte_hash_parameters`.
     pub fn flags(&self) -> u8 {
-        if self.extendable {
-            ffi::RTE_HASH_EXTRA_FLAGS_EXT_TABLE as u8
-        } else {
-            0
-        }
+        let flag = |on: bool, bit: u32| if on { bit as u8 } else { 0 };
+        flag(self.extendable, ffi::RTE_HASH_EXTRA_FLAGS_EXT_TABLE)
+            | flag(self.multi_writer_add, ffi::RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD)
+            | flag(self.rw_concurrency, ffi::RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY)
     }
 }
 
