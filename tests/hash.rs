@@ -338,8 +338,7 @@ fn a_writer_and_a_reader_run_at_once() {
 #[test]
 fn dpdk_locking_flags_are_accepted() {
     eal();
-    let opts =
-        HashOptions::new().multi_writer_add(true).rw_concurrency(true).extendable_buckets(true);
+    let opts = HashOptions::new().rw_concurrency(true).extendable_buckets(true);
     let mut t: Hash<u64, u64> = Hash::new(&unique_name("hl"), 1000, socket(), opts).unwrap();
     for i in 0..1000 {
         t.insert(i, i).unwrap();

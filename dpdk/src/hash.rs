@@ -91,7 +91,6 @@ pub struct HashOptions {
     function: HashFunction,
     seed: u32,
     extendable: bool,
-    multi_writer_add: bool,
     rw_concurrency: bool,
 }
 
@@ -108,7 +107,6 @@ impl HashOptions {
             function: HashFunction::Crc,
             seed: 0,
             extendable: false,
-            multi_writer_add: false,
             rw_concurrency: false,
         }
     }
@@ -132,19 +130,15 @@ impl HashOptions {
         self
     }
 
-    /// DPDK's multi-writer add (`RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD`): adds take an
-    /// internal lock and per-lcore free-slot caches. [`Hash`] writes through `&mut self`, so
-    /// this adds no concurrency there; it is for tables shared with C code that adds keys
-    /// from several threads.
-    pub fn multi_writer_add(mut self, yes: bool) -> Self {
-        self.multi_writer_add = yes;
-        self
-    }
-
-    /// DPDK's reader/writer lock (`RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY`). Like
-    /// [`multi_writer_add`](Self::multi_writer_add) it adds no concurrency to [`Hash`]
-    /// (reads borrow, writes borrow exclusively); for one writer beside lock-free readers
-    /// use [`crate::hash_lf::ConcurrentHash`].
+    /// DPDK's reader/writer lock (`RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY`), for tables
+    /// shared with C code. It adds no concurrency to [`Hash`] (reads borrow, writes borrow
+    /// exclusively); for one writer beside lock-free readers use
+    /// [`crate::hash_lf::ConcurrentHash`].
+    ///
+    /// DPDK's multi-writer add (`RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD`) is deliberately not
+    /// offered: with it, DPDK indexes per-lcore free-slot caches by `rte_lcore_id()` on every
+    /// add and delete, which reads out of bounds on a thread without an lcore id (a crash
+    /// seen here), and `&mut self` writes would gain nothing from it.
     pub fn rw_concurrency(mut self, yes: bool) -> Self {
         self.rw_concurrency = yes;
         self
@@ -173,7 +167,6 @@ impl HashOptions {
     pub fn flags(&self) -> u8 {
         let flag = |on: bool, bit: u32| if on { bit as u8 } else { 0 };
         flag(self.extendable, ffi::RTE_HASH_EXTRA_FLAGS_EXT_TABLE)
-            | flag(self.multi_writer_add, ffi::RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD)
             | flag(self.rw_concurrency, ffi::RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY)
     }
 }
