@@ -120,7 +120,7 @@ fn rows_for<const N: usize>(rig: &mut Rig, socket: SocketId) {
             table.clear();
             let start = rdtsc();
             for (i, k) in order.iter().enumerate() {
-                table.insert(*k, i as u32).ok()?;
+                table.insert(k, i as u32).ok()?;
             }
             Some(rdtsc() - start)
         }),
@@ -224,7 +224,7 @@ fn rows_for<const N: usize>(rig: &mut Rig, socket: SocketId) {
             let t = rdtsc() - start;
             black_box(sum);
             for (i, k) in order.iter().enumerate() {
-                table.insert(*k, i as u32).ok()?; // refill for the next round
+                table.insert(k, i as u32).ok()?; // refill for the next round
             }
             Some(t)
         }),

@@ -320,6 +320,9 @@ impl<K: HashKey, V> Hash<K, V> {
 
     /// Inserts or replaces the value of `key` (`rte_hash_add_key`); returns the old value.
     ///
+    /// The key may be given by value or by reference (`&K`): DPDK copies it into the
+    /// table either way, and a reference spares a copy of large keys.
+    ///
     /// # Errors
     /// [`Error::TableFull`] when the key's buckets (and the extendable ones) are full; the
     /// key and value come back in the error.
@@ -327,13 +330,14 @@ impl<K: HashKey, V> Hash<K, V> {
     #[inline]
     pub fn insert(
         &mut self,
-        key: K,
+        key: impl std::borrow::Borrow<K>,
         value: V,
     ) -> std::result::Result<Option<V>, InsertError<K, V>> {
+        let key: &K = key.borrow();
         // SAFETY: a live table; the key is key_len plain bytes.
-        let pos = unsafe { ffi::rte_hash_add_key(self.h.as_ptr(), (&key as *const K).cast()) };
+        let pos = unsafe { ffi::rte_hash_add_key(self.h.as_ptr(), (key as *const K).cast()) };
         if pos < 0 {
-            return Err(self.insert_error(pos, key, value));
+            return Err(self.insert_error(pos, *key, value));
         }
         let pos = pos as usize;
         let slot = &mut self.values[pos];
