@@ -1,7 +1,7 @@
 //! A typed hash table over `rte_hash`: fixed-size keys, values of any type stored on the
 //! table's socket, bulk lookups.
 //!
-//! [`Hash<K, V>`] keeps `rte_hash`'s own key store and, beside it, an array of values on
+//! [`Hash<K, V>`](struct@Hash) keeps `rte_hash`'s own key store and, beside it, an array of values on
 //! the same socket, indexed by the position `rte_hash` gives each key; no allocation per
 //! entry. The key length comes from `K` ([`HashKey`]), so a length mismatch cannot be
 //! written.
@@ -131,7 +131,7 @@ impl HashOptions {
     }
 
     /// DPDK's reader/writer lock (`RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY`), for tables
-    /// shared with C code. It adds no concurrency to [`Hash`] (reads borrow, writes borrow
+    /// shared with C code. It adds no concurrency to [`Hash`](struct@Hash) (reads borrow, writes borrow
     /// exclusively); for one writer beside lock-free readers use
     /// [`crate::hash_lf::ConcurrentHash`].
     ///
@@ -527,7 +527,7 @@ impl<K: HashKey, V> fmt::Debug for Hash<K, V> {
     }
 }
 
-/// The entries of a [`Hash`]; see [`Hash::iter`].
+/// The entries of a [`Hash`](struct@Hash); see [`Hash::iter`].
 pub struct Iter<'a, K: HashKey, V> {
     table: &'a Hash<K, V>,
     next: u32,
