@@ -335,6 +335,33 @@ fn a_writer_and_a_reader_run_at_once() {
     assert_eq!(writer.pending(), 0, "every grace period ended once the reader left");
 }
 
+/// A value whose drop panics once; the table must stay consistent around it.
+struct PanicOnDrop(u32);
+
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        if self.0 == 3 && !std::thread::panicking() {
+            panic!("drop of value 3");
+        }
+    }
+}
+
+#[test]
+fn a_panicking_value_drop_in_clear_leaves_no_key_behind() {
+    eal();
+    let mut t: Hash<u32, PanicOnDrop> =
+        Hash::new(&unique_name("hp"), 64, socket(), HashOptions::new()).unwrap();
+    for i in 0..8 {
+        t.insert(i, PanicOnDrop(i)).unwrap();
+    }
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| t.clear()));
+    assert!(outcome.is_err(), "the panic comes through");
+    assert!(t.is_empty());
+    assert!((0..8).all(|i| t.get(&i).is_none()), "no key reaches a dropped value");
+    t.insert(1, PanicOnDrop(10)).unwrap();
+    assert_eq!(t.get(&1).map(|v| v.0), Some(10));
+}
+
 #[test]
 fn dpdk_locking_flags_are_accepted() {
     eal();

@@ -64,7 +64,9 @@ pub enum HashFunction {
     /// DPDK's jhash may read past the end of shorter keys.
     Jhash,
     /// A function of your own with DPDK's signature `(key, key_len, init_val) -> hash`.
-    /// It must not unwind (a panic across `extern "C"` aborts).
+    /// It must not unwind (a panic across `extern "C"` aborts), and should give the same
+    /// hash for the same key every time: otherwise lookups miss keys that are present (the
+    /// tables stay memory-safe; writes of the concurrent table hash each key once).
     Custom(unsafe extern "C" fn(*const c_void, u32, u32) -> u32),
 }
 
@@ -277,7 +279,8 @@ impl<K: HashKey, V> Hash<K, V> {
             name: cname.as_ptr(),
             entries: capacity,
             reserved: 0,
-            key_len: key_len as u32,
+            key_len: u32::try_from(key_len)
+                .map_err(|_| invalid(format!("a key of {key_len} bytes")))?,
             hash_func,
             hash_func_init_val: options.seed,
             socket_id: socket.as_raw(),
@@ -490,21 +493,38 @@ impl<K: HashKey, V> Hash<K, V> {
     /// Removes every entry, dropping the values (`rte_hash_reset`).
     #[doc(alias = "rte_hash_reset")]
     pub fn clear(&mut self) {
-        self.drop_values();
+        // Keys first: once the table is reset, no lookup reaches a value, so a panicking
+        // drop below cannot leave a key pointing at a dropped value.
         // SAFETY: a live table, written exclusively.
         unsafe { ffi::rte_hash_reset(self.h.as_ptr()) };
+        self.drop_values();
     }
 
+    /// Drops every stored value. The bitmap is cleared before the first drop, and the
+    /// drops continue past a panicking one (a second panic aborts, as any double panic).
     fn drop_values(&mut self) {
-        for word in 0..self.occupied.len() {
-            let mut bits = std::mem::replace(&mut self.occupied[word], 0);
+        let mut positions = Vec::new();
+        for (word, bits) in self.occupied.iter_mut().enumerate() {
+            let mut bits = std::mem::replace(bits, 0);
             while bits != 0 {
-                let pos = word * 64 + bits.trailing_zeros() as usize;
+                positions.push(word * 64 + bits.trailing_zeros() as usize);
                 bits &= bits - 1;
-                // SAFETY: an occupied slot holds a value; dropped once (its bit is cleared).
-                unsafe { self.values[pos].assume_init_drop() };
             }
         }
+        struct DropAll<'a, V> {
+            values: &'a mut [MaybeUninit<V>],
+            positions: std::vec::IntoIter<usize>,
+        }
+        impl<V> Drop for DropAll<'_, V> {
+            fn drop(&mut self) {
+                for pos in self.positions.by_ref() {
+                    // SAFETY: an occupied slot (its bit was just cleared) holds a value,
+                    // dropped once.
+                    unsafe { self.values[pos].assume_init_drop() };
+                }
+            }
+        }
+        drop(DropAll { values: &mut self.values, positions: positions.into_iter() });
     }
 
     /// The raw table, for DPDK calls this crate does not wrap.
@@ -515,9 +535,16 @@ impl<K: HashKey, V> Hash<K, V> {
 
 impl<K: HashKey, V> Drop for Hash<K, V> {
     fn drop(&mut self) {
+        // Free the table even if a value's drop panics.
+        struct FreeTable(NonNull<ffi::rte_hash>);
+        impl Drop for FreeTable {
+            fn drop(&mut self) {
+                // SAFETY: the table is freed once; nothing borrows it any more.
+                unsafe { ffi::rte_hash_free(self.0.as_ptr()) };
+            }
+        }
+        let _free = FreeTable(self.h);
         self.drop_values();
-        // SAFETY: the table is freed once; nothing borrows it any more.
-        unsafe { ffi::rte_hash_free(self.h.as_ptr()) };
     }
 }
 

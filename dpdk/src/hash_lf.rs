@@ -63,6 +63,28 @@ impl<K: HashKey, V> Inner<K, V> {
         self.qsbr.as_ptr().cast_mut().cast()
     }
 
+    /// The key's signature, computed once per write so that every step of the write sees
+    /// the same one (a custom hash function could answer differently each time).
+    fn signature(&self, key: &K) -> u32 {
+        // SAFETY: a live table.
+        unsafe { ffi::rte_hash_hash(self.h.as_ptr(), (key as *const K).cast()) }
+    }
+
+    /// The value slot stored as the key's data, with a precomputed signature.
+    fn lookup_with(&self, key: &K, sig: u32) -> Option<u32> {
+        let mut data: *mut c_void = std::ptr::null_mut();
+        // SAFETY: LF mode allows lookups concurrent with the writer.
+        let pos = unsafe {
+            ffi::rte_hash_lookup_with_hash_data(
+                self.h.as_ptr(),
+                (key as *const K).cast(),
+                sig,
+                &mut data,
+            )
+        };
+        (pos >= 0).then_some(data as usize as u32)
+    }
+
     /// The value slot stored as the key's data, if the key is present.
     #[inline]
     fn lookup(&self, key: &K) -> Option<u32> {
@@ -186,7 +208,8 @@ impl<K: HashKey, V: Send + Sync> ConcurrentHash<K, V> {
             name: cname.as_ptr(),
             entries: capacity,
             reserved: 0,
-            key_len: key_len as u32,
+            key_len: u32::try_from(key_len)
+                .map_err(|_| invalid(format!("a key of {key_len} bytes")))?,
             hash_func: Some(options.raw_function()),
             hash_func_init_val: options.seed_value(),
             socket_id: socket.as_raw(),
@@ -295,15 +318,18 @@ impl<K: HashKey, V> HashWriter<K, V> {
             let len = state.live;
             return Err(crate::hash::InsertError { error: full(len), key, value });
         };
-        // The slot the key uses now, if any (only this writer changes it).
-        let old = inner.lookup(&key);
+        // The slot the key uses now, if any (only this writer changes it), found with the
+        // same signature the add uses.
+        let sig = inner.signature(&key);
+        let old = inner.lookup_with(&key, sig);
         // SAFETY: a free slot: no key points at it and no reader can reach it.
         unsafe { (*inner.values[slot as usize].get()).write(value) };
         // SAFETY: publishes the slot as the key's data (with release order in LF mode).
         let rc = unsafe {
-            ffi::rte_hash_add_key_data(
+            ffi::rte_hash_add_key_with_hash_data(
                 inner.h.as_ptr(),
                 (&key as *const K).cast(),
+                sig,
                 slot as usize as *mut c_void,
             )
         };
@@ -336,12 +362,17 @@ impl<K: HashKey, V> HashWriter<K, V> {
     pub fn remove(&mut self, key: &K) -> bool {
         let inner = &*self.inner;
         let mut state = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(old) = inner.lookup(key) else {
+        let sig = inner.signature(key);
+        let Some(old) = inner.lookup_with(key, sig) else {
             return false;
         };
-        // SAFETY: the only writer removes.
-        let pos = unsafe { ffi::rte_hash_del_key(inner.h.as_ptr(), (key as *const K).cast()) };
-        debug_assert!(pos >= 0, "a key the writer just found");
+        // SAFETY: the only writer removes, with the signature it looked the key up with.
+        let pos = unsafe {
+            ffi::rte_hash_del_key_with_hash(inner.h.as_ptr(), (key as *const K).cast(), sig)
+        };
+        if pos < 0 {
+            return false;
+        }
         // SAFETY: a live QSBR variable.
         let token = unsafe { ffi::rte_rcu_qsbr_start(inner.qsbr()) };
         state.deferred.push_back((token, old, pos as u32));
@@ -425,8 +456,12 @@ impl<K: HashKey, V> HashReader<K, V> {
 
 impl<K: HashKey, V> Drop for HashReader<K, V> {
     fn drop(&mut self) {
-        // SAFETY: this reader's registered id, unregistered once.
-        unsafe { ffi::rte_rcu_qsbr_thread_unregister(self.inner.qsbr(), self.id) };
+        // SAFETY: this reader's registered id: offline first (a forgotten section may have
+        // left it online), then unregistered once.
+        unsafe {
+            ffi::rte_rcu_qsbr_thread_offline(self.inner.qsbr(), self.id);
+            ffi::rte_rcu_qsbr_thread_unregister(self.inner.qsbr(), self.id);
+        }
         self.inner.readers.lock().unwrap_or_else(|p| p.into_inner())[self.id as usize] = false;
     }
 }
