@@ -238,6 +238,67 @@ unsafe impl<K: HashKey, V: Send> Send for Hash<K, V> {}
 // no one writes; they hand out &V (V: Sync).
 unsafe impl<K: HashKey, V: Sync> Sync for Hash<K, V> {}
 
+/// Checks the arguments and makes an `rte_hash` with `options` plus `extra_flags`: the part
+/// [`Hash::new`] and [`ConcurrentHash::new`](crate::ConcurrentHash::new) share.
+pub(crate) fn create_table<K>(
+    name: &str,
+    capacity: u32,
+    socket: SocketId,
+    options: &HashOptions,
+    extra_flags: u8,
+) -> Result<(NonNull<ffi::rte_hash>, Eal)> {
+    let key_len = std::mem::size_of::<K>();
+    let flags = options.flags() | extra_flags;
+    let call = || {
+        Call::new(
+            "rte_hash_create",
+            format!(
+                "name={name:?}, entries={capacity}, key_len={key_len}, socket={}, extra_flag={flags:#x}, hash={:?}",
+                socket.as_raw(),
+                options.function
+            ),
+        )
+    };
+    let cname = check_name(name, NAME_MAX, call)?;
+    let invalid = |message: String| Error::InvalidArgument { call: call(), message };
+    if capacity == 0 || capacity > CAPACITY_MAX {
+        return Err(invalid(format!("capacity {capacity} is not in 1..={CAPACITY_MAX}")));
+    }
+    if key_len == 0 {
+        return Err(invalid("keys of zero bytes cannot be hashed".into()));
+    }
+    if matches!(options.function, HashFunction::Jhash) && key_len % 4 != 0 {
+        return Err(invalid(format!("jhash needs keys of a multiple of 4 bytes, not {key_len}")));
+    }
+    let eal = Eal::current()?;
+    let params = ffi::rte_hash_parameters {
+        name: cname.as_ptr(),
+        entries: capacity,
+        reserved: 0,
+        key_len: u32::try_from(key_len)
+            .map_err(|_| invalid(format!("a key of {key_len} bytes")))?,
+        hash_func: Some(options.raw_function()),
+        hash_func_init_val: options.seed,
+        socket_id: socket.as_raw(),
+        extra_flag: flags,
+    };
+    // SAFETY: valid parameters; DPDK copies what it keeps.
+    let h = unsafe { ffi::rte_hash_create(&params) };
+    let h = NonNull::new(h).ok_or_else(|| Error::from_rte_errno(call()))?;
+    Ok((h, eal))
+}
+
+/// Pointers to each of `keys` for a bulk lookup; only the first `keys.len()` are written.
+#[inline(always)]
+pub(crate) fn key_pointers<K>(keys: &[K]) -> [MaybeUninit<*const c_void>; BULK_MAX] {
+    // Uninitialised: zeroing 64 pointers would cost more than a burst.
+    let mut key_ptrs = [MaybeUninit::<*const c_void>::uninit(); BULK_MAX];
+    for (p, k) in key_ptrs.iter_mut().zip(keys) {
+        p.write((k as *const K).cast());
+    }
+    key_ptrs
+}
+
 impl<K: HashKey, V> Hash<K, V> {
     /// A table for up to `capacity` keys named `name` on `socket` (`rte_hash_create`), its
     /// values on the same socket.
@@ -248,47 +309,7 @@ impl<K: HashKey, V> Hash<K, V> {
     /// [`Error::AlreadyExists`]; [`Error::NoMemory`].
     #[doc(alias = "rte_hash_create")]
     pub fn new(name: &str, capacity: u32, socket: SocketId, options: HashOptions) -> Result<Self> {
-        let key_len = std::mem::size_of::<K>();
-        let call = || {
-            Call::new(
-                "rte_hash_create",
-                format!(
-                    "name={name:?}, entries={capacity}, key_len={key_len}, socket={}, extra_flag={:#x}, hash={:?}",
-                    socket.as_raw(),
-                    options.flags(),
-                    options.function
-                ),
-            )
-        };
-        let cname = check_name(name, NAME_MAX, call)?;
-        let invalid = |message: String| Error::InvalidArgument { call: call(), message };
-        if capacity == 0 || capacity > CAPACITY_MAX {
-            return Err(invalid(format!("capacity {capacity} is not in 1..={CAPACITY_MAX}")));
-        }
-        if key_len == 0 {
-            return Err(invalid("keys of zero bytes cannot be hashed".into()));
-        }
-        if matches!(options.function, HashFunction::Jhash) && key_len % 4 != 0 {
-            return Err(invalid(format!(
-                "jhash needs keys of a multiple of 4 bytes, not {key_len}"
-            )));
-        }
-        let eal = Eal::current()?;
-        let hash_func: ffi::rte_hash_function = Some(options.raw_function());
-        let params = ffi::rte_hash_parameters {
-            name: cname.as_ptr(),
-            entries: capacity,
-            reserved: 0,
-            key_len: u32::try_from(key_len)
-                .map_err(|_| invalid(format!("a key of {key_len} bytes")))?,
-            hash_func,
-            hash_func_init_val: options.seed,
-            socket_id: socket.as_raw(),
-            extra_flag: options.flags(),
-        };
-        // SAFETY: valid parameters; DPDK copies what it keeps.
-        let h = unsafe { ffi::rte_hash_create(&params) };
-        let h = NonNull::new(h).ok_or_else(|| Error::from_rte_errno(call()))?;
+        let (h, eal) = create_table::<K>(name, capacity, socket, &options, 0)?;
         // SAFETY: a live table.
         let slots = unsafe { ffi::rte_hash_max_key_id(h.as_ptr()) } as usize + 1;
         let free_table = |e: Error| {
@@ -432,11 +453,7 @@ impl<K: HashKey, V> Hash<K, V> {
     pub fn get_bulk<'a>(&'a self, keys: &[K], out: &mut [Option<&'a V>]) -> usize {
         let n = keys.len();
         assert!(n <= BULK_MAX && out.len() >= n, "up to {BULK_MAX} keys, and room for each");
-        // Uninitialised: zeroing 64 pointers and positions would cost more than a burst.
-        let mut key_ptrs = [MaybeUninit::<*const c_void>::uninit(); BULK_MAX];
-        for (p, k) in key_ptrs.iter_mut().zip(keys) {
-            p.write((k as *const K).cast());
-        }
+        let mut key_ptrs = key_pointers(keys);
         let mut positions = [MaybeUninit::<i32>::uninit(); BULK_MAX];
         // SAFETY: n initialised key pointers and room for n positions.
         unsafe {

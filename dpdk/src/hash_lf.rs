@@ -24,9 +24,9 @@ use std::ptr::NonNull;
 use std::sync::{Arc, Mutex};
 
 use crate::eal::Eal;
-use crate::error::{check_name, Call, Error, Result};
+use crate::error::{Call, Error, Result};
 use crate::ffi;
-use crate::hash::{HashFunction, HashKey, HashOptions, BULK_MAX, CAPACITY_MAX, NAME_MAX};
+use crate::hash::{HashKey, HashOptions, BULK_MAX};
 use crate::{SocketBox, SocketId};
 
 const NONE: u32 = u32::MAX;
@@ -177,47 +177,20 @@ impl<K: HashKey, V: Send + Sync> ConcurrentHash<K, V> {
         options: HashOptions,
         max_readers: u32,
     ) -> Result<(HashWriter<K, V>, ConcurrentHash<K, V>)> {
-        let key_len = std::mem::size_of::<K>();
-        let flags = options.flags()
-            | ffi::RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF as u8
-            | ffi::RTE_HASH_EXTRA_FLAGS_NO_FREE_ON_DEL as u8;
-        let call = || {
-            Call::new(
-                "rte_hash_create",
-                format!(
-                    "name={name:?}, entries={capacity}, key_len={key_len}, socket={}, extra_flag={flags:#x}",
-                    socket.as_raw()
-                ),
-            )
-        };
-        let cname = check_name(name, NAME_MAX, call)?;
-        let invalid = |message: String| Error::InvalidArgument { call: call(), message };
-        if capacity == 0 || capacity > CAPACITY_MAX {
-            return Err(invalid(format!("capacity {capacity} is not in 1..={CAPACITY_MAX}")));
+        if max_readers == 0 {
+            return Err(Error::InvalidArgument {
+                call: Call::new("rte_rcu_qsbr_get_memsize", format!("name={name:?}")),
+                message: "readers must be at least one".into(),
+            });
         }
-        if key_len == 0 || max_readers == 0 {
-            return Err(invalid("keys and readers must be at least one".into()));
-        }
-        if matches!(options.function(), HashFunction::Jhash) && key_len % 4 != 0 {
-            return Err(invalid(format!(
-                "jhash needs keys of a multiple of 4 bytes, not {key_len}"
-            )));
-        }
-        let eal = Eal::current()?;
-        let params = ffi::rte_hash_parameters {
-            name: cname.as_ptr(),
-            entries: capacity,
-            reserved: 0,
-            key_len: u32::try_from(key_len)
-                .map_err(|_| invalid(format!("a key of {key_len} bytes")))?,
-            hash_func: Some(options.raw_function()),
-            hash_func_init_val: options.seed_value(),
-            socket_id: socket.as_raw(),
-            extra_flag: flags,
-        };
-        // SAFETY: valid parameters.
-        let h = unsafe { ffi::rte_hash_create(&params) };
-        let h = NonNull::new(h).ok_or_else(|| Error::from_rte_errno(call()))?;
+        let (h, eal) = crate::hash::create_table::<K>(
+            name,
+            capacity,
+            socket,
+            &options,
+            (ffi::RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | ffi::RTE_HASH_EXTRA_FLAGS_NO_FREE_ON_DEL)
+                as u8,
+        )?;
         let free_table = |e: Error| {
             // SAFETY: made above, known to nobody else.
             unsafe { ffi::rte_hash_free(h.as_ptr()) };
@@ -494,10 +467,7 @@ impl<K: HashKey, V> ReadSection<'_, K, V> {
     pub fn get_bulk<'s>(&'s self, keys: &[K], out: &mut [Option<&'s V>]) -> usize {
         let n = keys.len();
         assert!(n <= BULK_MAX && out.len() >= n, "up to {BULK_MAX} keys, and room for each");
-        let mut key_ptrs = [MaybeUninit::<*const c_void>::uninit(); BULK_MAX];
-        for (p, k) in key_ptrs.iter_mut().zip(keys) {
-            p.write((k as *const K).cast());
-        }
+        let mut key_ptrs = crate::hash::key_pointers(keys);
         let mut hits: u64 = 0;
         let mut data = [MaybeUninit::<*mut c_void>::uninit(); BULK_MAX];
         // SAFETY: n key pointers and room for n data pointers.
