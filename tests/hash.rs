@@ -70,6 +70,16 @@ fn bulk_lookups_fill_the_callers_buffer() {
     let mut few = [None; 3];
     assert_eq!(t.get_bulk(&[4, 5, 6], &mut few), 2);
     assert_eq!(few, [Some(&40), None, Some(&60)]);
+
+    let hits = t.lookup_bulk(&keys);
+    assert_eq!((hits.len(), hits.found()), (BULK_MAX, BULK_MAX / 2));
+    for (i, k) in keys.iter().enumerate() {
+        assert_eq!(hits.get(i).copied(), (k % 2 == 0).then_some(k * 10), "key {k}");
+        assert_eq!(hits.contains(i), k % 2 == 0);
+    }
+    assert!(t.lookup_bulk(&[]).is_empty());
+    assert!(std::panic::catch_unwind(|| t.lookup_bulk(&[1]).get(1)).is_err(), "past the end");
+    assert!(std::panic::catch_unwind(|| t.lookup_bulk(&[0; BULK_MAX + 1]).len()).is_err());
 }
 
 static DROPS: AtomicUsize = AtomicUsize::new(0);

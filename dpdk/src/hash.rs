@@ -299,6 +299,79 @@ pub(crate) fn key_pointers<K>(keys: &[K]) -> [MaybeUninit<*const c_void>; BULK_M
     key_ptrs
 }
 
+/// The answers of one [`Hash::lookup_bulk`]: for each key, in order, its value or `None`.
+///
+/// It borrows the table, so no write can move or drop a value while it is read.
+pub struct BulkLookup<'a, V> {
+    values: &'a [MaybeUninit<V>],
+    /// DPDK's answer per key: the key's position, or a negative errno when absent.
+    positions: [MaybeUninit<i32>; BULK_MAX],
+    len: usize,
+}
+
+impl<'a, V> BulkLookup<'a, V> {
+    /// How many keys were looked up.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no key was looked up.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    #[inline(always)]
+    fn position(&self, i: usize) -> i32 {
+        assert!(i < self.len, "answer {i} of {}", self.len);
+        // SAFETY: DPDK wrote the first `len` positions.
+        unsafe { self.positions.get_unchecked(i).assume_init() }
+    }
+
+    /// The value of the `i`-th key, or `None` when it is absent.
+    ///
+    /// # Panics
+    /// If `i` is not below [`len`](Self::len).
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<&'a V> {
+        let pos = self.position(i);
+        if pos < 0 {
+            return None;
+        }
+        // SAFETY: a position rte_hash returned for a present key holds that key's value
+        // (the index is still checked against the slab); the table stays borrowed for 'a.
+        Some(unsafe { self.values[pos as usize].assume_init_ref() })
+    }
+
+    /// Whether the `i`-th key was found.
+    ///
+    /// # Panics
+    /// If `i` is not below [`len`](Self::len).
+    #[inline]
+    pub fn contains(&self, i: usize) -> bool {
+        self.position(i) >= 0
+    }
+
+    /// How many of the keys were found.
+    #[inline]
+    pub fn found(&self) -> usize {
+        (0..self.len).filter(|&i| self.contains(i)).count()
+    }
+
+    /// Each key's value or `None`, in the order of the keys.
+    #[inline]
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Option<&'a V>> + '_ {
+        (0..self.len).map(move |i| self.get(i))
+    }
+}
+
+impl<V: std::fmt::Debug> std::fmt::Debug for BulkLookup<'_, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
 impl<K: HashKey, V> Hash<K, V> {
     /// A table for up to `capacity` keys named `name` on `socket` (`rte_hash_create`), its
     /// values on the same socket.
@@ -443,16 +516,32 @@ impl<K: HashKey, V> Hash<K, V> {
         self.value_at(pos)
     }
 
-    /// Looks up to [`BULK_MAX`] keys at once (`rte_hash_lookup_bulk`), writing each key's
-    /// value (or `None`) into `out`, and returns how many were found.
+    /// Looks up to [`BULK_MAX`] keys at once (`rte_hash_lookup_bulk`) and returns the
+    /// answers, read in place: [`BulkLookup::get`]`(i)` is the value of `keys[i]`.
+    ///
+    /// This is the cheapest way to look up a burst: nothing is copied per key beyond the
+    /// position DPDK writes.
     ///
     /// # Panics
-    /// If `keys` holds more than [`BULK_MAX`] keys or `out` is shorter than `keys`.
+    /// If `keys` holds more than [`BULK_MAX`] keys.
+    ///
+    /// # Examples
+    /// ```
+    /// # let eal = dpdk::doc_eal();
+    /// use dpdk::hash::{Hash, HashOptions};
+    /// let mut t: Hash<u32, &str> = Hash::new("doc_hash_lb", 64, dpdk::SocketId::current(), HashOptions::new())?;
+    /// t.insert(&1, "one").unwrap();
+    /// t.insert(&3, "three").unwrap();
+    /// let hits = t.lookup_bulk(&[1, 2, 3]);
+    /// assert_eq!(hits.found(), 2);
+    /// assert_eq!(hits.iter().collect::<Vec<_>>(), [Some(&"one"), None, Some(&"three")]);
+    /// # Ok::<(), dpdk::Error>(())
+    /// ```
     #[doc(alias = "rte_hash_lookup_bulk")]
     #[inline]
-    pub fn get_bulk<'a>(&'a self, keys: &[K], out: &mut [Option<&'a V>]) -> usize {
+    pub fn lookup_bulk(&self, keys: &[K]) -> BulkLookup<'_, V> {
         let n = keys.len();
-        assert!(n <= BULK_MAX && out.len() >= n, "up to {BULK_MAX} keys, and room for each");
+        assert!(n <= BULK_MAX, "up to {BULK_MAX} keys");
         let mut key_ptrs = key_pointers(keys);
         let mut positions = [MaybeUninit::<i32>::uninit(); BULK_MAX];
         // SAFETY: n initialised key pointers and room for n positions.
@@ -464,14 +553,24 @@ impl<K: HashKey, V> Hash<K, V> {
                 positions.as_mut_ptr().cast(),
             )
         };
-        // SAFETY: DPDK wrote the first n positions.
-        let positions = unsafe { &*(&positions[..n] as *const [MaybeUninit<i32>] as *const [i32]) };
-        let mut found = 0;
-        for (o, &pos) in out.iter_mut().zip(positions) {
-            *o = self.value_at(pos);
-            found += usize::from(pos >= 0);
+        BulkLookup { values: &self.values, positions, len: n }
+    }
+
+    /// Looks up to [`BULK_MAX`] keys at once (`rte_hash_lookup_bulk`), writing each key's
+    /// value (or `None`) into `out`, and returns how many were found. See
+    /// [`lookup_bulk`](Self::lookup_bulk) for the same without the copy into `out`.
+    ///
+    /// # Panics
+    /// If `keys` holds more than [`BULK_MAX`] keys or `out` is shorter than `keys`.
+    #[doc(alias = "rte_hash_lookup_bulk")]
+    #[inline]
+    pub fn get_bulk<'a>(&'a self, keys: &[K], out: &mut [Option<&'a V>]) -> usize {
+        assert!(out.len() >= keys.len(), "room for each key's answer");
+        let hits = self.lookup_bulk(keys);
+        for (o, v) in out.iter_mut().zip(hits.iter()) {
+            *o = v;
         }
-        found
+        hits.found()
     }
 
     /// Removes `key` (`rte_hash_del_key`) and returns its value.
