@@ -17,6 +17,8 @@ pub enum Check {
     Program(&'static str),
     /// `libclang.so*` where bindgen's clang-sys looks for it.
     Libclang,
+    /// A library through `pkg-config --exists <name>`.
+    PkgConfig(&'static str),
 }
 
 /// Something the build, the tests or the examples need from the system.
@@ -60,6 +62,21 @@ pub const REQUIREMENTS: &[Requirement] = &[
         what: "ip, for network interfaces",
         check: Check::Program("ip"),
         package: "iproute2",
+    },
+    Requirement {
+        what: "Hyperscan, for the dataplane's block list (pkg-config libhs)",
+        check: Check::PkgConfig("libhs"),
+        package: "libhyperscan-dev",
+    },
+    Requirement {
+        what: "dig, a DNS client nobody here wrote, for the dataplane's tests",
+        check: Check::Program("dig"),
+        package: "bind9-dnsutils",
+    },
+    Requirement {
+        what: "dnsperf, a DNS load generator, for the dataplane's tests",
+        check: Check::Program("dnsperf"),
+        package: "dnsperf",
     },
 ];
 
@@ -191,6 +208,9 @@ fn check(requirement: &Requirement) -> Option<String> {
         }
         Check::Program(name) => find_program(name).map(|p| p.display().to_string()),
         Check::Libclang => find_libclang(),
+        Check::PkgConfig(name) => {
+            output_of("pkg-config", &["--modversion", name]).map(|v| format!("{name} {}", v.trim()))
+        }
     }
 }
 
@@ -307,9 +327,14 @@ pub fn ensure_rust_components() -> Result<(), Failure> {
 /// Prints every requirement with what was found, and the optional tools.
 pub fn print_state() {
     println!("system:");
+    let package_width = REQUIREMENTS.iter().map(|r| r.package.len()).max().unwrap_or(0);
+    let what_width = REQUIREMENTS.iter().map(|r| r.what.len()).max().unwrap_or(0);
     for requirement in REQUIREMENTS {
         let found = check(requirement).unwrap_or_else(|| "MISSING".to_owned());
-        println!("  {:<12} {:<54} {found}", requirement.package, requirement.what);
+        println!(
+            "  {:<package_width$} {:<what_width$} {found}",
+            requirement.package, requirement.what
+        );
     }
     if let Some(version) = dpdk_version() {
         let verdict = if dpdk_version_supported(&version) {
