@@ -52,8 +52,11 @@ fn main() {
                 fields.push(format!("ttl={}", [30, 60, 3600][rng.below(3) as usize]));
             }
             let net = ["192.0.2", "198.51.100", "203.0.113"][rng.below(3) as usize];
-            for _ in 0..1 + rng.below(2) {
-                fields.push(format!("{net}.{}", 1 + rng.below(254)));
+            let first = 1 + rng.below(254);
+            fields.push(format!("{net}.{first}"));
+            if rng.below(2) == 0 {
+                // A second address, never the same as the first.
+                fields.push(format!("{net}.{}", 1 + (first + rng.below(253)) % 254));
             }
             if rng.below(2) == 0 {
                 fields.push(format!(

@@ -214,6 +214,9 @@ pub enum ListErrorKind {
     /// A `block` line with addresses.
     #[error("block takes no addresses")]
     AddressesOnBlock,
+    /// An address listed twice for one name (RFC 2181 section 5: no duplicate records).
+    #[error("address {0} listed twice")]
+    DuplicateAddress(IpAddr),
     /// More than [`MAX_V4`] IPv4 or [`MAX_V6`] IPv6 addresses.
     #[error("too many addresses (at most {MAX_V4} IPv4 and {MAX_V6} IPv6)")]
     TooManyAddresses,
@@ -314,6 +317,11 @@ impl DomainList {
                 field.parse().map_err(|_| ListErrorKind::BadField(field.to_owned()))?;
             if action == Action::Block {
                 return Err(ListErrorKind::AddressesOnBlock);
+            }
+            if entry.v4().iter().any(|a| IpAddr::V4(*a) == addr)
+                || entry.v6().iter().any(|a| IpAddr::V6(*a) == addr)
+            {
+                return Err(ListErrorKind::DuplicateAddress(addr));
             }
             entry.push_address(addr).map_err(|_| ListErrorKind::TooManyAddresses)?;
         }
@@ -470,6 +478,10 @@ beacon.example.org     count   198.51.100.1   # trailing comment
             ListErrorKind::BadName { source: KeyError::TooLong { len: 68 }, .. }
         ));
         assert!(err(&long).to_string().contains("line 1"));
+        assert_eq!(
+            err("x.example answer 1.1.1.1 ::1 1.1.1.1").kind,
+            ListErrorKind::DuplicateAddress("1.1.1.1".parse().unwrap())
+        );
         assert!(matches!(err("a..b block").kind, ListErrorKind::BadName { .. }));
         assert!(matches!(err("a*b block").kind, ListErrorKind::BadName { .. }));
     }
