@@ -1,0 +1,351 @@
+//! Turning a parsed query's buffer into its response, in place (RFC 1035 section 4.1).
+
+use core::net::{Ipv4Addr, Ipv6Addr};
+
+use crate::bytes::{be16, put, put16, put32, swap};
+use crate::checksum;
+use crate::packet::{IpVersion, Query, TYPE_OPT};
+
+/// QTYPE / TYPE values (RFC 1035 section 3.2.2, RFC 3596).
+pub mod rtype {
+    /// An IPv4 address.
+    pub const A: u16 = 1;
+    /// An IPv6 address.
+    pub const AAAA: u16 = 28;
+    /// Any type (QTYPE only).
+    pub const ANY: u16 = 255;
+}
+
+/// Class IN (RFC 1035 section 3.2.4).
+pub const CLASS_IN: u16 = 1;
+/// QCLASS "any" (RFC 1035 section 3.2.5).
+pub const CLASS_ANY: u16 = 255;
+
+/// Response codes (RFC 1035 section 4.1.1, RFC 6891).
+pub mod rcode {
+    /// No error.
+    pub const NOERROR: u8 = 0;
+    /// The server could not interpret the query.
+    pub const FORMERR: u8 = 1;
+    /// The server failed.
+    pub const SERVFAIL: u8 = 2;
+    /// The name does not exist.
+    pub const NXDOMAIN: u8 = 3;
+    /// Not implemented.
+    pub const NOTIMP: u8 = 4;
+    /// Refused by policy.
+    pub const REFUSED: u8 = 5;
+    /// Unsupported EDNS version (extended RCODE 16: 0 in the header, 1 in the OPT record).
+    pub const BADVERS: u16 = 16;
+}
+
+/// The largest UDP payload a client without EDNS accepts (RFC 1035 section 4.2.1).
+pub const CLASSIC_UDP_PAYLOAD: u16 = 512;
+/// Bytes of an A record that points back at the question name (2+2+2+4+2+4).
+pub const A_RECORD_LEN: usize = 16;
+/// Bytes of an AAAA record that points back at the question name (2+2+2+4+2+16).
+pub const AAAA_RECORD_LEN: usize = 28;
+/// Bytes of an OPT record with no options (1+2+2+4+2).
+pub const OPT_RECORD_LEN: usize = 11;
+/// The hop limit / TTL written into responses.
+pub const RESPONSE_HOP_LIMIT: u8 = 64;
+
+/// What to answer.
+///
+/// ```
+/// use dns_wire::Answer;
+/// use std::net::Ipv4Addr;
+/// let v4 = [Ipv4Addr::new(192, 0, 2, 1)];
+/// let a = Answer::Addresses { ttl: 300, v4: &v4, v6: &[] };
+/// assert_eq!(a.rcode(), 0);
+/// assert_eq!(Answer::NxDomain.rcode(), 3);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer<'a> {
+    /// NOERROR with the addresses that match the query type: the `v4` ones for A, the `v6`
+    /// ones for AAAA, none for any other type (NODATA) or for a class other than IN/ANY.
+    Addresses {
+        /// TTL of the records, in seconds.
+        ttl: u32,
+        /// IPv4 addresses (A records).
+        v4: &'a [Ipv4Addr],
+        /// IPv6 addresses (AAAA records).
+        v6: &'a [Ipv6Addr],
+    },
+    /// NXDOMAIN: the name does not exist.
+    NxDomain,
+    /// REFUSED: blocked by policy.
+    Refused,
+    /// SERVFAIL.
+    ServFail,
+}
+
+impl Answer<'_> {
+    /// The RCODE this answer carries.
+    ///
+    /// ```
+    /// assert_eq!(dns_wire::Answer::Refused.rcode(), dns_wire::rcode::REFUSED);
+    /// ```
+    pub fn rcode(&self) -> u8 {
+        match self {
+            Answer::Addresses { .. } => rcode::NOERROR,
+            Answer::NxDomain => rcode::NXDOMAIN,
+            Answer::Refused => rcode::REFUSED,
+            Answer::ServFail => rcode::SERVFAIL,
+        }
+    }
+}
+
+/// How to fill in the UDP checksum of IPv4 responses (IPv6 always gets a computed one: RFC
+/// 8200 section 8.1 makes it mandatory).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Ipv4UdpChecksum {
+    /// Compute it.
+    #[default]
+    Compute,
+    /// Write zero ("no checksum", allowed for UDP over IPv4 by RFC 768).
+    Zero,
+}
+
+/// Options for [`build_response`].
+///
+/// ```
+/// let o = dns_wire::BuildOptions::default();
+/// assert_eq!(o.edns_udp_payload, 1232);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BuildOptions {
+    /// The UDP payload size this server advertises in its OPT record and the most it sends
+    /// to an EDNS client (which may ask for less). 1232 avoids IP fragmentation on common
+    /// paths (the DNS flag day 2020 value).
+    pub edns_udp_payload: u16,
+    /// The UDP checksum of IPv4 responses.
+    pub ipv4_udp_checksum: Ipv4UdpChecksum,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions { edns_udp_payload: 1232, ipv4_udp_checksum: Ipv4UdpChecksum::Compute }
+    }
+}
+
+/// Why a response could not be built. The buffer may be partly rewritten: drop the packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// The response needs `needed` bytes but the buffer holds `room`.
+    #[error("response needs {needed} bytes, the buffer has room for {room}")]
+    NoRoom {
+        /// Bytes the whole response frame needs.
+        needed: usize,
+        /// The buffer's length.
+        room: usize,
+    },
+    /// The buffer does not hold the frame the query was parsed from (it is too short for
+    /// the query's offsets).
+    #[error("buffer does not hold the parsed query's frame")]
+    Mismatch,
+}
+
+/// What [`build_response`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Response {
+    /// The response frame's length: send `buf[..len]`.
+    pub len: usize,
+    /// The RCODE sent (the low four bits in the header; BADVERS is 16).
+    pub rcode: u16,
+    /// Answer records written.
+    pub answers: u16,
+    /// Whether the answers did not fit the client's UDP payload size and TC was set
+    /// instead (with no answers).
+    pub truncated: bool,
+}
+
+/// Rewrites the frame in `buf` that `query` was parsed from into its response, in place,
+/// and returns what it wrote. `buf` is the whole room the frame may grow into (the mbuf's
+/// data room from the frame's first byte); the response frame is `buf[..response.len]`.
+///
+/// Swaps the MAC and IP addresses and the UDP ports, resets the IP TTL / hop limit to 64,
+/// keeps the ID, question (its case included), RD and CD bits; sets QR and RA; appends the
+/// answer records (each pointing back at the question name, `0xc00c`); drops anything after
+/// the question (the query's OPT, other additional records, garbage) and, when the query
+/// had an OPT record, appends one of ours (EDNS version 0, our payload size, DO copied).
+/// An EDNS version other than 0 gets BADVERS and no answers (RFC 6891 section 6.1.3).
+/// When the answers would exceed the client's UDP payload size (512 bytes without EDNS),
+/// TC is set and no answers are sent. Finally fixes the IP lengths, the IPv4 header
+/// checksum, the UDP length and the UDP checksum.
+///
+/// # Errors
+/// [`BuildError::NoRoom`] when the response does not fit `buf` (count it; the buffer is
+/// then untouched), [`BuildError::Mismatch`] when `buf` cannot be the query's frame.
+///
+/// ```
+/// use dns_wire::*;
+/// use std::net::Ipv4Addr;
+/// let list = DomainList::default_list();
+/// let mut gen = Generator::new(1, &list, Mix { hit: 1, ..Mix::NONE })?;
+/// let mut buf = [0u8; 2048];
+/// let (len, _) = gen.next_frame(&mut buf)?;
+/// let Parsed::Query(q) = parse(&buf[..len]) else { panic!("not a query") };
+/// let v4 = [Ipv4Addr::new(192, 0, 2, 7)];
+/// let answer = Answer::Addresses { ttl: 60, v4: &v4, v6: &[] };
+/// let r = build_response(&mut buf, &q, &answer, &BuildOptions::default())?;
+/// assert!(r.len > len - 12);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[inline]
+pub fn build_response(
+    buf: &mut [u8],
+    query: &Query,
+    answer: &Answer<'_>,
+    options: &BuildOptions,
+) -> Result<Response, BuildError> {
+    let l3 = usize::from(query.l3_offset);
+    let l4 = usize::from(query.l4_offset);
+    let dns = usize::from(query.dns_offset);
+    let qend = usize::from(query.question_end);
+    if !(l3 < l4 && l4 + 8 == dns && dns + 12 < qend && qend <= buf.len()) {
+        return Err(BuildError::Mismatch);
+    }
+
+    // What goes in.
+    let mut rcode = u16::from(answer.rcode());
+    let edns_ok = query.edns.map_or(true, |e| e.version == 0);
+    if !edns_ok {
+        rcode = rcode::BADVERS;
+    }
+    let class_ok = query.qclass == CLASS_IN || query.qclass == CLASS_ANY;
+    let (v4, v6): (&[Ipv4Addr], &[Ipv6Addr]) = match *answer {
+        Answer::Addresses { v4, v6, .. } if edns_ok && class_ok => match query.qtype {
+            rtype::A => (v4, &[]),
+            rtype::AAAA => (&[], v6),
+            _ => (&[], &[]),
+        },
+        _ => (&[], &[]),
+    };
+    let ttl = match *answer {
+        Answer::Addresses { ttl, .. } => ttl,
+        _ => 0,
+    };
+    let opt_len = if query.edns.is_some() { OPT_RECORD_LEN } else { 0 };
+    let limit = match query.edns {
+        Some(e) => e.udp_payload_size.clamp(CLASSIC_UDP_PAYLOAD, options.edns_udp_payload.max(512)),
+        None => CLASSIC_UDP_PAYLOAD,
+    };
+    let base = qend - dns + opt_len;
+    let records = v4.len() * A_RECORD_LEN + v6.len() * AAAA_RECORD_LEN;
+    let truncated = base + records > usize::from(limit);
+    let (v4, v6, records) = if truncated { (&[][..], &[][..], 0) } else { (v4, v6, records) };
+    let answers = u16::try_from(v4.len() + v6.len()).map_err(|_| BuildError::Mismatch)?;
+    let len = dns + base + records;
+    if len > buf.len() {
+        return Err(BuildError::NoRoom { needed: len, room: buf.len() });
+    }
+    let plan = Plan { len, rcode, ttl, v4, v6, answers, truncated };
+    write(buf, query, &plan, options).ok_or(BuildError::Mismatch)?;
+    Ok(Response { len, rcode, answers, truncated })
+}
+
+/// A response whose size has been checked against the buffer.
+struct Plan<'a> {
+    len: usize,
+    rcode: u16,
+    ttl: u32,
+    v4: &'a [Ipv4Addr],
+    v6: &'a [Ipv6Addr],
+    answers: u16,
+    truncated: bool,
+}
+
+/// Writes the response; every access is inside `buf[..plan.len]`, which the caller checked,
+/// so `None` only comes from a query that does not describe this buffer.
+#[inline(always)]
+fn write(buf: &mut [u8], q: &Query, plan: &Plan<'_>, options: &BuildOptions) -> Option<()> {
+    let buf = buf.get_mut(..plan.len)?;
+    let (l3, l4, dns) =
+        (usize::from(q.l3_offset), usize::from(q.l4_offset), usize::from(q.dns_offset));
+
+    // DNS header: QR 1, opcode 0 (a query's), AA 0, TC, RD and CD kept, RA 1, Z 0, AD 0.
+    let flags = be16(buf, dns + 2)?;
+    let tc = if plan.truncated { 0x0200 } else { 0 };
+    put16(buf, dns + 2, 0x8080 | tc | (flags & 0x0110) | (plan.rcode & 0x000f))?;
+    put16(buf, dns + 4, 1)?;
+    put16(buf, dns + 6, plan.answers)?;
+    put16(buf, dns + 8, 0)?;
+    put16(buf, dns + 10, u16::from(q.edns.is_some()))?;
+
+    let mut pos = usize::from(q.question_end);
+    for a in plan.v4 {
+        pos = record(buf, pos, rtype::A, plan.ttl, &a.octets())?;
+    }
+    for a in plan.v6 {
+        pos = record(buf, pos, rtype::AAAA, plan.ttl, &a.octets())?;
+    }
+    if let Some(e) = q.edns {
+        // Owner root, TYPE OPT, CLASS our payload size, TTL = extended RCODE (upper eight
+        // bits), version 0, DO copied, Z 0; no options (RFC 6891 section 6.1.3).
+        put(buf, pos, &[0])?;
+        put16(buf, pos + 1, TYPE_OPT)?;
+        put16(buf, pos + 3, options.edns_udp_payload.max(CLASSIC_UDP_PAYLOAD))?;
+        let ext = u32::from(plan.rcode >> 4) << 24;
+        put32(buf, pos + 5, ext | if e.dnssec_ok { 0x8000 } else { 0 })?;
+        put16(buf, pos + 9, 0)?;
+    }
+
+    // Ethernet: back to the sender.
+    swap::<6>(buf, 0, 6)?;
+
+    // UDP header; its checksum is filled in below.
+    let udp_len = u16::try_from(plan.len - l4).ok()?;
+    swap::<2>(buf, l4, l4 + 2)?;
+    put16(buf, l4 + 4, udp_len)?;
+    put16(buf, l4 + 6, 0)?;
+
+    match q.ip {
+        IpVersion::V4 => {
+            swap::<4>(buf, l3 + 12, l3 + 16)?;
+            put16(buf, l3 + 2, u16::try_from(plan.len - l3).ok()?)?;
+            put(buf, l3 + 8, &[RESPONSE_HOP_LIMIT])?;
+            put16(buf, l3 + 10, 0)?;
+            let ihl = usize::from(*buf.get(l3)? & 0x0f) * 4;
+            let sum = checksum::finish(checksum::add(0, buf.get(l3..l3 + ihl)?));
+            put16(buf, l3 + 10, sum)?;
+            if options.ipv4_udp_checksum == Ipv4UdpChecksum::Compute {
+                // Pseudo-header (RFC 768): addresses, zero, protocol, UDP length.
+                let acc = checksum::add(17 + u64::from(udp_len), buf.get(l3 + 12..l3 + 20)?);
+                put16(buf, l4 + 6, udp_checksum(checksum::add(acc, buf.get(l4..)?)))?;
+            }
+        }
+        IpVersion::V6 => {
+            swap::<16>(buf, l3 + 8, l3 + 24)?;
+            put16(buf, l3 + 4, udp_len)?;
+            put(buf, l3 + 7, &[RESPONSE_HOP_LIMIT])?;
+            // Pseudo-header (RFC 8200 section 8.1): addresses, length, next header.
+            let acc = checksum::add(17 + u64::from(udp_len), buf.get(l3 + 8..l3 + 40)?);
+            put16(buf, l4 + 6, udp_checksum(checksum::add(acc, buf.get(l4..)?)))?;
+        }
+    }
+    Some(())
+}
+
+/// A computed UDP checksum of zero is sent as all ones: zero means "none" (RFC 768).
+#[inline(always)]
+fn udp_checksum(acc: u64) -> u16 {
+    match checksum::finish(acc) {
+        0 => 0xffff,
+        c => c,
+    }
+}
+
+/// Writes one answer record at `pos` (owner: pointer to the question name at offset 12)
+/// and returns where the next one goes.
+#[inline(always)]
+fn record(buf: &mut [u8], pos: usize, rtype: u16, ttl: u32, rdata: &[u8]) -> Option<usize> {
+    put16(buf, pos, 0xc00c)?;
+    put16(buf, pos + 2, rtype)?;
+    put16(buf, pos + 4, CLASS_IN)?;
+    put32(buf, pos + 6, ttl)?;
+    put16(buf, pos + 10, u16::try_from(rdata.len()).ok()?)?;
+    put(buf, pos + 12, rdata)?;
+    Some(pos + 12 + rdata.len())
+}

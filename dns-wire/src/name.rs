@@ -1,0 +1,443 @@
+//! Domain names: reading them off the wire (labels and compression pointers, RFC 1035
+//! section 4.1.4) and turning them into the fixed-size [`DomainKey`] the lookup table uses.
+
+use core::fmt;
+
+use crate::Malformed;
+
+/// Bytes in a [`DomainKey`]: the longest dotted name the table can hold.
+pub const KEY_LEN: usize = 64;
+/// The longest label (RFC 1035 section 2.3.4).
+pub const MAX_LABEL_LEN: usize = 63;
+/// The longest name on the wire, length bytes and the final zero included (RFC 1035 2.3.4).
+pub const MAX_NAME_WIRE_LEN: usize = 255;
+/// The DNS header's length: compression pointers below it point into the header.
+const HEADER_LEN: usize = 12;
+
+/// A domain name as the lookup table stores it: lowercase ASCII, dotted, without a trailing
+/// dot, zero padded to [`KEY_LEN`] bytes. The root name is all zeros.
+///
+/// Two names that DNS considers equal (RFC 4343: ASCII case does not matter) give equal keys,
+/// and the bytes are the whole key (no padding), so the array can go straight into a
+/// fixed-key hash table such as `dpdk::hash::Hash<[u8; 64], V>` as `key.0`.
+///
+/// ```
+/// use dns_wire::DomainKey;
+/// let key = DomainKey::from_name("WWW.Example.COM.")?;
+/// assert_eq!(key.name(), b"www.example.com");
+/// assert_eq!(key.0[15..], [0u8; 49]);
+/// # Ok::<(), dns_wire::KeyError>(())
+/// ```
+#[repr(transparent)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DomainKey(pub [u8; KEY_LEN]);
+
+/// Why a name written as text cannot become a [`DomainKey`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// Longer than [`KEY_LEN`] bytes once dotted, without the trailing dot.
+    #[error("name is {len} bytes long, the table holds names of at most {KEY_LEN} bytes")]
+    TooLong {
+        /// The name's length without a trailing dot.
+        len: usize,
+    },
+    /// An empty label: two dots in a row, or a leading dot.
+    #[error("empty label (two dots in a row or a leading dot)")]
+    EmptyLabel,
+    /// A label longer than [`MAX_LABEL_LEN`] bytes.
+    #[error("label of {len} bytes, at most {MAX_LABEL_LEN} allowed")]
+    LabelTooLong {
+        /// The label's length.
+        len: usize,
+    },
+    /// A byte other than an ASCII letter, digit, `-` or `_`.
+    #[error("byte {byte:#04x} is not allowed in a name (letters, digits, '-' and '_' are)")]
+    BadByte {
+        /// The offending byte.
+        byte: u8,
+    },
+}
+
+impl DomainKey {
+    /// The root name `.`: all zeros.
+    pub const ROOT: DomainKey = DomainKey([0; KEY_LEN]);
+
+    /// Builds the key for a name written as text (`www.example.com`, with or without the
+    /// trailing dot, any ASCII case). Only letters, digits, `-` and `_` are accepted in
+    /// labels: the bytes a domain list holds.
+    ///
+    /// # Errors
+    /// [`KeyError`] when the name is longer than [`KEY_LEN`] bytes, has an empty or too long
+    /// label, or holds another byte.
+    ///
+    /// ```
+    /// use dns_wire::{DomainKey, KeyError};
+    /// assert_eq!(DomainKey::from_name("a.b")?.name(), b"a.b");
+    /// assert_eq!(DomainKey::from_name(".")?, DomainKey::ROOT);
+    /// assert!(matches!(DomainKey::from_name("a..b"), Err(KeyError::EmptyLabel)));
+    /// assert!(matches!(DomainKey::from_name(&"a".repeat(70)), Err(KeyError::LabelTooLong { len: 70 })));
+    /// # Ok::<(), KeyError>(())
+    /// ```
+    pub fn from_name(name: &str) -> Result<Self, KeyError> {
+        let name = name.strip_suffix('.').unwrap_or(name);
+        let bytes = name.as_bytes();
+        let mut key = DomainKey::ROOT;
+        if bytes.is_empty() {
+            return Ok(key);
+        }
+        for label in bytes.split(|&b| b == b'.') {
+            if label.is_empty() {
+                return Err(KeyError::EmptyLabel);
+            }
+            if label.len() > MAX_LABEL_LEN {
+                return Err(KeyError::LabelTooLong { len: label.len() });
+            }
+            if let Some(&byte) =
+                label.iter().find(|b| !(b.is_ascii_alphanumeric() || **b == b'-' || **b == b'_'))
+            {
+                return Err(KeyError::BadByte { byte });
+            }
+        }
+        if bytes.len() > KEY_LEN {
+            return Err(KeyError::TooLong { len: bytes.len() });
+        }
+        for (k, b) in key.0.iter_mut().zip(bytes) {
+            *k = b.to_ascii_lowercase();
+        }
+        Ok(key)
+    }
+
+    /// The name's bytes: the key up to its zero padding.
+    ///
+    /// ```
+    /// assert_eq!(dns_wire::DomainKey::from_name("Example.org")?.name(), b"example.org");
+    /// # Ok::<(), dns_wire::KeyError>(())
+    /// ```
+    pub fn name(&self) -> &[u8] {
+        let len = self.len();
+        self.0.get(..len).unwrap_or(&self.0)
+    }
+
+    /// The name's length in bytes (0 for the root).
+    ///
+    /// ```
+    /// assert_eq!(dns_wire::DomainKey::from_name("a.bc")?.len(), 4);
+    /// # Ok::<(), dns_wire::KeyError>(())
+    /// ```
+    pub fn len(&self) -> usize {
+        self.0.iter().position(|&b| b == 0).unwrap_or(KEY_LEN)
+    }
+
+    /// Whether this is the root name (an empty key).
+    ///
+    /// ```
+    /// assert!(dns_wire::DomainKey::ROOT.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.0.first() == Some(&0)
+    }
+}
+
+impl fmt::Debug for DomainKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DomainKey({self})")
+    }
+}
+
+impl fmt::Display for DomainKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            return f.write_str(".");
+        }
+        f.write_str(&String::from_utf8_lossy(self.name()))
+    }
+}
+
+/// Whether a query's name could be turned into a [`DomainKey`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyStatus {
+    /// The key holds the name: look it up.
+    Exact,
+    /// The dotted name is longer than [`KEY_LEN`] bytes: no table entry can match it, so it
+    /// is a certain miss. The key holds no useful bytes.
+    TooLong,
+    /// A label holds a `.` or a zero byte, which the dotted key cannot express: a certain
+    /// miss too (a domain list holds neither).
+    Unrepresentable,
+}
+
+impl KeyStatus {
+    /// Whether the key is worth looking up.
+    ///
+    /// ```
+    /// assert!(dns_wire::KeyStatus::Exact.is_lookup());
+    /// assert!(!dns_wire::KeyStatus::TooLong.is_lookup());
+    /// ```
+    pub fn is_lookup(self) -> bool {
+        self == KeyStatus::Exact
+    }
+}
+
+/// A name read off the wire.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WireName {
+    /// Where the bytes after the name start (after its first pointer if compressed).
+    pub end: usize,
+    /// The name's length on the wire once decompressed (final zero included).
+    pub wire_len: usize,
+    /// Its number of labels (0 for the root).
+    pub labels: usize,
+}
+
+/// Reads the name at `start` of the DNS message `msg` (offsets are from the message's first
+/// byte). When `key` is given, the dotted name is copied into it as the labels go by (raw
+/// case; [`finish_key`] lowercases and checks it); labels past [`KEY_LEN`] are not copied and
+/// `too_long` is set.
+///
+/// Compression pointers must point strictly before the previous target (or the name's
+/// start), which bounds the walk and rejects loops and forward pointers; the decompressed
+/// length is capped at 255 bytes as well.
+#[inline]
+pub(crate) fn read_name(
+    msg: &[u8],
+    start: usize,
+    key: &mut [u8; KEY_LEN],
+    too_long: &mut bool,
+) -> Result<WireName, Malformed> {
+    let mut pos = start;
+    let mut end = None;
+    let mut limit = start;
+    let mut wire_len = 0usize;
+    let mut labels = 0usize;
+    let mut out = 0usize;
+    loop {
+        let len = usize::from(*msg.get(pos).ok_or(Malformed::NamePastEnd)?);
+        match len & 0xc0 {
+            0x00 if len == 0 => {
+                wire_len += 1;
+                if wire_len > MAX_NAME_WIRE_LEN {
+                    return Err(Malformed::NameTooLong);
+                }
+                return Ok(WireName { end: end.unwrap_or(pos + 1), wire_len, labels });
+            }
+            0x00 => {
+                let label = msg.get(pos + 1..pos + 1 + len).ok_or(Malformed::LabelPastEnd)?;
+                wire_len += 1 + len;
+                // Room must be left for the final zero byte.
+                if wire_len >= MAX_NAME_WIRE_LEN {
+                    return Err(Malformed::NameTooLong);
+                }
+                labels += 1;
+                let sep = usize::from(out != 0);
+                let next = out + sep + len;
+                match key.get_mut(out..next) {
+                    Some(dst) if !*too_long => {
+                        if let Some((dot, rest)) = dst.split_first_mut() {
+                            if sep == 1 {
+                                *dot = b'.';
+                                rest.copy_from_slice(label);
+                            } else {
+                                dst.copy_from_slice(label);
+                            }
+                        }
+                        out = next;
+                    }
+                    _ => *too_long = true,
+                }
+                pos += 1 + len;
+            }
+            0xc0 => {
+                let low = usize::from(*msg.get(pos + 1).ok_or(Malformed::PointerPastEnd)?);
+                let target = ((len & 0x3f) << 8) | low;
+                if target >= msg.len() {
+                    return Err(Malformed::PointerPastEnd);
+                }
+                if target >= limit {
+                    return Err(Malformed::PointerLoop);
+                }
+                if target < HEADER_LEN {
+                    return Err(Malformed::PointerIntoHeader);
+                }
+                end.get_or_insert(pos + 2);
+                limit = target;
+                pos = target;
+            }
+            // 0x40 and 0x80: extended and reserved label types (RFC 6891 section 5 retired
+            // the only one defined). A length byte of 64..=191 lands here too.
+            _ => return Err(Malformed::BadLabelType),
+        }
+    }
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+
+/// A mask with 0x80 in every byte of `x` that is zero, and nothing elsewhere (exact: no
+/// false positives from borrows, since each byte's low seven bits are summed alone).
+#[inline(always)]
+fn zero_bytes(x: u64) -> u64 {
+    !(((x & LOW7) + LOW7) | x | LOW7)
+}
+
+/// Lowercases the key eight bytes at a time and checks that it spells `labels` labels in
+/// `len` bytes: exactly `labels - 1` dots and no zero byte before the padding. A label
+/// holding a `.` or a zero byte fails that count and gives [`KeyStatus::Unrepresentable`].
+#[inline]
+pub(crate) fn finish_key(key: &mut [u8; KEY_LEN], len: usize, labels: usize) -> KeyStatus {
+    let mut zeros = 0u32;
+    let mut dots = 0u32;
+    for chunk in key.chunks_exact_mut(8) {
+        let Ok(bytes) = <[u8; 8]>::try_from(&*chunk) else { continue };
+        let w = u64::from_le_bytes(bytes);
+        let h = w & LOW7;
+        // High bit of each byte: set when the byte's low seven bits are >= 'A', and when
+        // they are > 'Z'; a byte with its own high bit set is never a letter.
+        let ge_a = h + ONES * u64::from(0x80 - b'A');
+        let gt_z = h + ONES * u64::from(0x80 - b'Z' - 1);
+        let upper = ge_a & !gt_z & !w & HIGH;
+        chunk.copy_from_slice(&(w | (upper >> 2)).to_le_bytes());
+        zeros += zero_bytes(w).count_ones();
+        dots += zero_bytes(w ^ (ONES * u64::from(b'.'))).count_ones();
+    }
+    if zeros as usize == KEY_LEN - len && dots as usize == labels.saturating_sub(1) {
+        KeyStatus::Exact
+    } else {
+        KeyStatus::Unrepresentable
+    }
+}
+
+/// Reads the name at `start` and builds its key: the question's path.
+#[inline]
+pub(crate) fn read_key(
+    msg: &[u8],
+    start: usize,
+) -> Result<(WireName, DomainKey, KeyStatus), Malformed> {
+    let mut key = [0u8; KEY_LEN];
+    let mut too_long = false;
+    let name = read_name(msg, start, &mut key, &mut too_long)?;
+    if too_long {
+        return Ok((name, DomainKey::ROOT, KeyStatus::TooLong));
+    }
+    // Dotted length: the wire length less the first length byte and the final zero.
+    let len = name.wire_len.saturating_sub(2);
+    let status = finish_key(&mut key, len, name.labels);
+    Ok((name, DomainKey(key), status))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg_with(name: &[u8]) -> Vec<u8> {
+        let mut m = vec![0u8; HEADER_LEN];
+        m.extend_from_slice(name);
+        m
+    }
+
+    #[test]
+    fn plain_name_lowercased() {
+        let m = msg_with(b"\x03WwW\x07ExAmPlE\x03CoM\x00rest");
+        let (n, key, status) = read_key(&m, 12).unwrap();
+        assert_eq!(status, KeyStatus::Exact);
+        assert_eq!(key.name(), b"www.example.com");
+        assert_eq!(n.end, 12 + 17);
+        assert_eq!(n.labels, 3);
+        assert_eq!(key, DomainKey::from_name("www.example.com").unwrap());
+    }
+
+    #[test]
+    fn all_byte_values_lowercase_like_ascii() {
+        for b in 1..=255u8 {
+            if b == b'.' {
+                continue;
+            }
+            let m = msg_with(&[1, b, 0]);
+            let (_, key, status) = read_key(&m, 12).unwrap();
+            assert_eq!(status, KeyStatus::Exact, "{b}");
+            assert_eq!(key.0[0], b.to_ascii_lowercase(), "{b}");
+        }
+    }
+
+    #[test]
+    fn root_name() {
+        let m = msg_with(b"\x00");
+        let (n, key, status) = read_key(&m, 12).unwrap();
+        assert_eq!((status, key, n.wire_len, n.labels), (KeyStatus::Exact, DomainKey::ROOT, 1, 0));
+    }
+
+    #[test]
+    fn dot_or_zero_inside_label_is_unrepresentable() {
+        for name in [&b"\x03a.b\x00"[..], b"\x03a\x00b\x00", b"\x01.\x00", b"\x01\x00\x00"] {
+            let (_, _, status) = read_key(&msg_with(name), 12).unwrap();
+            assert_eq!(status, KeyStatus::Unrepresentable, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn key_length_boundary() {
+        // 64 bytes dotted: fits exactly; 65: too long (a certain miss, not an error).
+        let label = [b'a'; 31];
+        let mut name = vec![31];
+        name.extend_from_slice(&label);
+        name.push(32);
+        name.extend_from_slice(&[b'b'; 32]);
+        name.push(0);
+        let (_, key, status) = read_key(&msg_with(&name), 12).unwrap();
+        assert_eq!(status, KeyStatus::Exact);
+        assert_eq!(key.len(), 64);
+        name[32] = 33;
+        name.insert(33, b'b');
+        let (_, _, status) = read_key(&msg_with(&name), 12).unwrap();
+        assert_eq!(status, KeyStatus::TooLong);
+    }
+
+    #[test]
+    fn name_length_limit() {
+        // Four 62-byte labels and one of 0: 4 * 63 + 1 = 253 bytes, allowed; one more
+        // label of 1 byte makes 255, allowed; of 2 bytes, 256: too long.
+        let mut name = Vec::new();
+        for _ in 0..4 {
+            name.push(62);
+            name.extend_from_slice(&[b'x'; 62]);
+        }
+        let mut ok = name.clone();
+        ok.extend_from_slice(b"\x01y\x00");
+        assert_eq!(read_key(&msg_with(&ok), 12).unwrap().0.wire_len, 255);
+        let mut bad = name.clone();
+        bad.extend_from_slice(b"\x02yy\x00");
+        assert_eq!(read_key(&msg_with(&bad), 12).unwrap_err(), Malformed::NameTooLong);
+    }
+
+    #[test]
+    fn bad_names() {
+        let cases: &[(&[u8], Malformed)] = &[
+            (b"", Malformed::NamePastEnd),
+            (b"\x03ab", Malformed::LabelPastEnd),
+            (b"\x03abc", Malformed::NamePastEnd),
+            (b"\x40", Malformed::BadLabelType),
+            (b"\x80", Malformed::BadLabelType),
+            (b"\xc0", Malformed::PointerPastEnd),
+            (b"\xc0\x0c", Malformed::PointerLoop),
+            (b"\x01a\xc0\x0c", Malformed::PointerLoop),
+            (b"\xc0\x0d\x00", Malformed::PointerLoop),
+            (b"\xc0\x02", Malformed::PointerIntoHeader),
+            (b"\xc1\x00", Malformed::PointerPastEnd),
+        ];
+        for (name, want) in cases {
+            assert_eq!(read_key(&msg_with(name), 12).unwrap_err(), *want, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn backward_pointer_followed() {
+        // "example.com" at 12, then "www" + pointer to 12 at 25.
+        let mut m = msg_with(b"\x07example\x03com\x00");
+        m.extend_from_slice(b"\x03WWW\xc0\x0c");
+        let (n, key, status) = read_key(&m, 25).unwrap();
+        assert_eq!((status, key.name()), (KeyStatus::Exact, &b"www.example.com"[..]));
+        assert_eq!(n.end, 31);
+        assert_eq!(n.wire_len, 17);
+    }
+}

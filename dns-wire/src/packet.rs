@@ -1,0 +1,443 @@
+//! Classifying a received frame: Ethernet (one optional 802.1Q tag), IPv4 or IPv6, UDP to
+//! port 53, and a DNS query (RFC 1035 section 4.1) with one question and optionally an
+//! EDNS(0) OPT record (RFC 6891).
+
+use crate::bytes::{be16, be32};
+use crate::name::{read_key, read_name, DomainKey, KeyStatus, KEY_LEN};
+
+/// The DNS port (RFC 1035 section 4.2.1).
+pub const DNS_PORT: u16 = 53;
+/// Ethertypes this parser understands.
+const ETH_IPV4: u16 = 0x0800;
+const ETH_IPV6: u16 = 0x86dd;
+const ETH_VLAN: u16 = 0x8100;
+const PROTO_UDP: u8 = 17;
+/// Resource record type of the EDNS(0) pseudo-record (RFC 6891 section 6.1.1).
+pub(crate) const TYPE_OPT: u16 = 41;
+/// Additional records accepted in a query: an OPT and perhaps a TSIG or two, no more.
+pub const MAX_ADDITIONAL: u16 = 4;
+
+/// What a frame is, as far as the DNS dataplane cares.
+///
+/// ```
+/// use dns_wire::{parse, Parsed, NotDns};
+/// assert!(matches!(parse(&[0u8; 60]), Parsed::NotDns(NotDns::EtherType)));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parsed {
+    /// A DNS query this dataplane can answer.
+    Query(Query),
+    /// Some other traffic (another protocol or port, a fragment, a DNS response): not ours
+    /// to answer; ignore or forward it.
+    NotDns(NotDns),
+    /// A frame that claims to be a DNS query to port 53 (or an IP packet) but breaks the
+    /// rules: count it and drop it.
+    Malformed(Malformed),
+}
+
+/// Why a frame is not a DNS query for us (see [`Parsed::NotDns`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum NotDns {
+    /// Neither IPv4 nor IPv6 (after at most one VLAN tag).
+    #[error("ethertype is neither IPv4 nor IPv6")]
+    EtherType,
+    /// Not UDP (for IPv6: any extension header lands here too).
+    #[error("not UDP")]
+    Protocol,
+    /// An IPv4 fragment: not reassembled here.
+    #[error("IPv4 fragment")]
+    Fragment,
+    /// UDP to a port other than 53.
+    #[error("UDP destination port is not 53")]
+    Port,
+    /// A DNS message with the QR bit set: a response, not a query.
+    #[error("DNS response, not a query")]
+    Response,
+}
+
+/// Why a frame is malformed (see [`Parsed::Malformed`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum Malformed {
+    /// Shorter than an Ethernet header (and VLAN tag).
+    #[error("truncated Ethernet header")]
+    TruncatedEthernet,
+    /// The IP header or the packet its length field announces runs past the frame.
+    #[error("truncated IP packet")]
+    TruncatedIp,
+    /// The IP version field does not match the ethertype.
+    #[error("IP version does not match the ethertype")]
+    IpVersion,
+    /// IPv4 header length below 20 bytes or past the total length.
+    #[error("bad IPv4 header length")]
+    IpHeaderLength,
+    /// The UDP header runs past the IP packet.
+    #[error("truncated UDP header")]
+    TruncatedUdp,
+    /// UDP length below 8 or past the IP packet.
+    #[error("bad UDP length")]
+    UdpLength,
+    /// The DNS message is shorter than its 12-byte header.
+    #[error("truncated DNS header")]
+    TruncatedDns,
+    /// An opcode other than QUERY (0).
+    #[error("DNS opcode is not QUERY")]
+    Opcode,
+    /// QDCOUNT is not 1.
+    #[error("question count is not 1")]
+    QuestionCount,
+    /// Answer or authority records in a query, or too many additional records.
+    #[error("unexpected record counts for a query")]
+    RecordCount,
+    /// A name runs off the end of the message (no final zero label).
+    #[error("name runs past the end of the message")]
+    NamePastEnd,
+    /// A label's length runs past the end of the message.
+    #[error("label runs past the end of the message")]
+    LabelPastEnd,
+    /// A label type other than a plain label or a pointer (length byte 0x40..=0xbf).
+    #[error("bad label type")]
+    BadLabelType,
+    /// A name longer than 255 bytes on the wire.
+    #[error("name longer than 255 bytes")]
+    NameTooLong,
+    /// A compression pointer past the end of the message, or cut in half.
+    #[error("compression pointer past the end")]
+    PointerPastEnd,
+    /// A compression pointer that does not point strictly backwards: a loop or a forward
+    /// reference.
+    #[error("compression pointer loop or forward pointer")]
+    PointerLoop,
+    /// A compression pointer into the 12-byte header.
+    #[error("compression pointer into the header")]
+    PointerIntoHeader,
+    /// QTYPE/QCLASS cut off.
+    #[error("truncated question")]
+    TruncatedQuestion,
+    /// An additional record cut off.
+    #[error("truncated additional record")]
+    TruncatedRecord,
+    /// An OPT record whose owner is not the root, or a second OPT record.
+    #[error("bad or repeated OPT record")]
+    BadOpt,
+}
+
+/// IP version of a query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IpVersion {
+    /// IPv4.
+    V4,
+    /// IPv6.
+    V6,
+}
+
+/// The EDNS(0) OPT record of a query (RFC 6891 section 6.1.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Edns {
+    /// The requestor's UDP payload size.
+    pub udp_payload_size: u16,
+    /// EDNS version (only 0 is defined; others get BADVERS).
+    pub version: u8,
+    /// The DO bit (DNSSEC OK), copied into the response (RFC 3225 section 3).
+    pub dnssec_ok: bool,
+}
+
+/// A DNS query this dataplane can answer: where its pieces are in the frame, what it asks,
+/// and the key to look its name up with.
+///
+/// Offsets are from the frame's first byte. [`crate::build_response`] uses them to turn the
+/// same buffer into the answer.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Query {
+    /// IPv4 or IPv6.
+    pub ip: IpVersion,
+    /// Start of the IP header (14, or 18 after a VLAN tag).
+    pub l3_offset: u16,
+    /// Start of the UDP header.
+    pub l4_offset: u16,
+    /// Start of the DNS header.
+    pub dns_offset: u16,
+    /// First byte after the question (QTYPE and QCLASS included).
+    pub question_end: u16,
+    /// The message ID.
+    pub id: u16,
+    /// The header's flags word (QR, opcode, AA, TC, RD, RA, Z, AD, CD, RCODE).
+    pub flags: u16,
+    /// QTYPE.
+    pub qtype: u16,
+    /// QCLASS.
+    pub qclass: u16,
+    /// The OPT record, if the query has one.
+    pub edns: Option<Edns>,
+    /// Whether [`Query::key`] holds the name (else the name is a certain miss).
+    pub key_status: KeyStatus,
+    /// The question's name, normalised for the lookup table (valid when `key_status` is
+    /// [`KeyStatus::Exact`], all zeros otherwise).
+    pub key: DomainKey,
+}
+
+impl core::fmt::Debug for Query {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Query")
+            .field("ip", &self.ip)
+            .field("id", &self.id)
+            .field("qtype", &self.qtype)
+            .field("qclass", &self.qclass)
+            .field("key", &self.key)
+            .field("key_status", &self.key_status)
+            .field("edns", &self.edns)
+            .field("offsets", &(self.l3_offset, self.l4_offset, self.dns_offset, self.question_end))
+            .finish()
+    }
+}
+
+impl Query {
+    /// The key to look up, or `None` when the name is a certain miss (too long for the table
+    /// or not expressible as a key).
+    ///
+    /// ```
+    /// # use dns_wire::*;
+    /// # let list = DomainList::default_list();
+    /// # let mut g = Generator::new(1, &list, Mix { hit: 1, ..Mix::NONE })?;
+    /// # let mut frame = [0u8; 2048];
+    /// # let (len, _) = g.next_frame(&mut frame)?;
+    /// let Parsed::Query(q) = parse(&frame[..len]) else { panic!() };
+    /// assert!(list.get(q.lookup_key().unwrap()).is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn lookup_key(&self) -> Option<&DomainKey> {
+        self.key_status.is_lookup().then_some(&self.key)
+    }
+
+    /// The RD (recursion desired) bit.
+    ///
+    /// ```
+    /// # use dns_wire::*;
+    /// # let list = DomainList::default_list();
+    /// # let mut g = Generator::new(1, &list, Mix { hit: 1, ..Mix::NONE })?;
+    /// # let mut frame = [0u8; 2048];
+    /// # let (len, _) = g.next_frame(&mut frame)?;
+    /// let Parsed::Query(q) = parse(&frame[..len]) else { panic!() };
+    /// assert!(q.recursion_desired());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn recursion_desired(&self) -> bool {
+        self.flags & 0x0100 != 0
+    }
+}
+
+enum Reject {
+    NotDns(NotDns),
+    Malformed(Malformed),
+}
+
+impl From<Malformed> for Reject {
+    #[inline]
+    fn from(m: Malformed) -> Self {
+        Reject::Malformed(m)
+    }
+}
+
+impl From<NotDns> for Reject {
+    #[inline]
+    fn from(n: NotDns) -> Self {
+        Reject::NotDns(n)
+    }
+}
+
+/// Classifies a received Ethernet frame: a DNS query (with everything needed to look it up
+/// and answer it), other traffic, or a malformed packet. Reads nothing outside `frame`,
+/// allocates nothing and never panics.
+///
+/// Trailing bytes after the IP packet (Ethernet padding) and after the DNS records are
+/// ignored. The IPv4 header checksum and the UDP checksum are not verified: NICs check them
+/// (or strip them on offload), and captures taken on the sender often hold placeholders.
+///
+/// ```
+/// use dns_wire::{parse, DomainList, Generator, Mix, Parsed};
+/// let list = DomainList::default_list();
+/// let mut gen = Generator::new(7, &list, Mix { hit: 1, ..Mix::NONE })?;
+/// let mut frame = [0u8; 2048];
+/// let (len, _expected) = gen.next_frame(&mut frame)?;
+/// match parse(&frame[..len]) {
+///     Parsed::Query(q) => assert!(list.get(&q.key).is_some()),
+///     other => panic!("{other:?}"),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[inline]
+pub fn parse(frame: &[u8]) -> Parsed {
+    match parse_frame(frame) {
+        Ok(q) => Parsed::Query(q),
+        Err(Reject::NotDns(n)) => Parsed::NotDns(n),
+        Err(Reject::Malformed(m)) => Parsed::Malformed(m),
+    }
+}
+
+#[inline]
+fn parse_frame(frame: &[u8]) -> Result<Query, Reject> {
+    let mut ethertype = be16(frame, 12).ok_or(Malformed::TruncatedEthernet)?;
+    let mut l3 = 14;
+    if ethertype == ETH_VLAN {
+        ethertype = be16(frame, 16).ok_or(Malformed::TruncatedEthernet)?;
+        l3 = 18;
+    }
+    let (ip, l4, l4_end) = match ethertype {
+        ETH_IPV4 => {
+            let (l4, end) = ipv4(frame, l3)?;
+            (IpVersion::V4, l4, end)
+        }
+        ETH_IPV6 => {
+            let (l4, end) = ipv6(frame, l3)?;
+            (IpVersion::V6, l4, end)
+        }
+        _ => return Err(NotDns::EtherType.into()),
+    };
+    // UDP (RFC 768).
+    if l4 + 8 > l4_end {
+        return Err(Malformed::TruncatedUdp.into());
+    }
+    if be16(frame, l4 + 2) != Some(DNS_PORT) {
+        return Err(NotDns::Port.into());
+    }
+    let udp_len = usize::from(be16(frame, l4 + 4).ok_or(Malformed::TruncatedUdp)?);
+    if udp_len < 8 || l4 + udp_len > l4_end {
+        return Err(Malformed::UdpLength.into());
+    }
+    let dns = l4 + 8;
+    let msg = frame.get(dns..l4 + udp_len).ok_or(Malformed::UdpLength)?;
+    let q = query(msg)?;
+    // Every offset is below 65536: the IP length fields are 16 bits.
+    let off = |x: usize| u16::try_from(x).map_err(|_| Reject::Malformed(Malformed::TruncatedIp));
+    Ok(Query {
+        ip,
+        l3_offset: off(l3)?,
+        l4_offset: off(l4)?,
+        dns_offset: off(dns)?,
+        question_end: off(dns + q.question_end)?,
+        id: q.id,
+        flags: q.flags,
+        qtype: q.qtype,
+        qclass: q.qclass,
+        edns: q.edns,
+        key_status: q.key_status,
+        key: q.key,
+    })
+}
+
+/// Checks an IPv4 header (RFC 791) at `l3`; returns where UDP starts and where the packet
+/// ends.
+#[inline]
+fn ipv4(frame: &[u8], l3: usize) -> Result<(usize, usize), Reject> {
+    let hdr = frame.get(l3..l3 + 20).ok_or(Malformed::TruncatedIp)?;
+    let (&vihl, _) = hdr.split_first().ok_or(Malformed::TruncatedIp)?;
+    if vihl >> 4 != 4 {
+        return Err(Malformed::IpVersion.into());
+    }
+    let ihl = usize::from(vihl & 0x0f) * 4;
+    let total = usize::from(be16(hdr, 2).ok_or(Malformed::TruncatedIp)?);
+    if ihl < 20 || ihl > total {
+        return Err(Malformed::IpHeaderLength.into());
+    }
+    if l3 + total > frame.len() {
+        return Err(Malformed::TruncatedIp.into());
+    }
+    // More-fragments flag or a fragment offset.
+    if be16(hdr, 6).ok_or(Malformed::TruncatedIp)? & 0x3fff != 0 {
+        return Err(NotDns::Fragment.into());
+    }
+    if hdr.get(9) != Some(&PROTO_UDP) {
+        return Err(NotDns::Protocol.into());
+    }
+    Ok((l3 + ihl, l3 + total))
+}
+
+/// Checks an IPv6 header (RFC 8200) at `l3`; returns where UDP starts and where the packet
+/// ends. Extension headers are not walked: such packets are [`NotDns::Protocol`].
+#[inline]
+fn ipv6(frame: &[u8], l3: usize) -> Result<(usize, usize), Reject> {
+    let hdr = frame.get(l3..l3 + 40).ok_or(Malformed::TruncatedIp)?;
+    if hdr.first().map(|b| b >> 4) != Some(6) {
+        return Err(Malformed::IpVersion.into());
+    }
+    let payload = usize::from(be16(hdr, 4).ok_or(Malformed::TruncatedIp)?);
+    let l4 = l3 + 40;
+    if l4 + payload > frame.len() {
+        return Err(Malformed::TruncatedIp.into());
+    }
+    if hdr.get(6) != Some(&PROTO_UDP) {
+        return Err(NotDns::Protocol.into());
+    }
+    Ok((l4, l4 + payload))
+}
+
+struct DnsQuery {
+    id: u16,
+    flags: u16,
+    question_end: usize,
+    qtype: u16,
+    qclass: u16,
+    edns: Option<Edns>,
+    key_status: KeyStatus,
+    key: DomainKey,
+}
+
+/// Checks a DNS message (offsets relative to `msg`).
+#[inline]
+fn query(msg: &[u8]) -> Result<DnsQuery, Reject> {
+    let (Some(id), Some(flags), Some(qd), Some(an), Some(ns), Some(ar)) =
+        (be16(msg, 0), be16(msg, 2), be16(msg, 4), be16(msg, 6), be16(msg, 8), be16(msg, 10))
+    else {
+        return Err(Malformed::TruncatedDns.into());
+    };
+    if flags & 0x8000 != 0 {
+        return Err(NotDns::Response.into());
+    }
+    if (flags >> 11) & 0x0f != 0 {
+        return Err(Malformed::Opcode.into());
+    }
+    if qd != 1 {
+        return Err(Malformed::QuestionCount.into());
+    }
+    if an != 0 || ns != 0 || ar > MAX_ADDITIONAL {
+        return Err(Malformed::RecordCount.into());
+    }
+    let (name, key, key_status) = read_key(msg, 12)?;
+    let (Some(qtype), Some(qclass)) = (be16(msg, name.end), be16(msg, name.end + 2)) else {
+        return Err(Malformed::TruncatedQuestion.into());
+    };
+    let question_end = name.end + 4;
+    let mut edns = None;
+    let mut pos = question_end;
+    for _ in 0..ar {
+        let mut scratch = [0u8; KEY_LEN];
+        let mut too_long = false;
+        let owner = read_name(msg, pos, &mut scratch, &mut too_long)?;
+        let fixed = owner.end;
+        let (Some(rtype), Some(class), Some(ttl), Some(rdlen)) =
+            (be16(msg, fixed), be16(msg, fixed + 2), be32(msg, fixed + 4), be16(msg, fixed + 8))
+        else {
+            return Err(Malformed::TruncatedRecord.into());
+        };
+        let next = fixed + 10 + usize::from(rdlen);
+        if next > msg.len() {
+            return Err(Malformed::TruncatedRecord.into());
+        }
+        if rtype == TYPE_OPT {
+            // RFC 6891 section 6.1.1: the owner is the root, and there is one OPT at most.
+            if owner.labels != 0 || edns.is_some() {
+                return Err(Malformed::BadOpt.into());
+            }
+            edns = Some(Edns {
+                udp_payload_size: class,
+                version: (ttl >> 16) as u8,
+                dnssec_ok: ttl & 0x8000 != 0,
+            });
+        }
+        pos = next;
+    }
+    Ok(DnsQuery { id, flags, question_end, qtype, qclass, edns, key_status, key })
+}
