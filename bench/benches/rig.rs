@@ -35,6 +35,7 @@ fn main() {
     dpdk_bench::ring::rows(&mut rig, &eal, socket);
     dpdk_bench::hash::rows(&mut rig, socket, eal.has_hugepages());
     dpdk_bench::malloc::rows(&mut rig, socket);
+    dpdk_bench::dns::rows(&mut rig, socket);
     dpdk_bench::tlb::rows(&mut rig, socket, eal.has_hugepages());
     println!("\n{}", rig.markdown());
 }

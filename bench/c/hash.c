@@ -80,3 +80,30 @@ uint64_t bench_c_hash_delete(struct rte_hash *h, const uint8_t *keys, unsigned i
 	*sum = s;
 	return t;
 }
+
+/* Looks `n` keys up in bursts of 16 (`n` a multiple of 16), some of them absent: sums the
+ * values of those found and counts the misses in `*misses`. */
+uint64_t bench_c_hash_lookup_bulk_misses(struct rte_hash *h, const uint8_t *keys, unsigned int key_len,
+					 unsigned int n, const uint32_t *values, uint64_t *sum,
+					 uint64_t *misses)
+{
+	const void *key_ptrs[16];
+	int32_t positions[16];
+	uint64_t s = 0, m = 0;
+	uint64_t start = rte_rdtsc();
+	for (unsigned int i = 0; i < n; i += 16) {
+		for (unsigned int j = 0; j < 16; j++)
+			key_ptrs[j] = keys + (size_t)(i + j) * key_len;
+		rte_hash_lookup_bulk(h, key_ptrs, 16, positions);
+		for (unsigned int j = 0; j < 16; j++) {
+			if (positions[j] < 0)
+				m++;
+			else
+				s += values[positions[j]];
+		}
+	}
+	uint64_t t = rte_rdtsc() - start;
+	*sum = s;
+	*misses = m;
+	return t;
+}

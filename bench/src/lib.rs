@@ -8,6 +8,7 @@
 
 use std::fmt::Write as _;
 
+pub mod dns;
 pub mod hash;
 pub mod malloc;
 pub mod mempool;
@@ -134,6 +135,11 @@ impl Rig {
                 per_s(r.second)
             );
         }
+    }
+
+    /// TSC ticks per second.
+    pub fn tsc_hz(&self) -> u64 {
+        self.tsc_hz
     }
 
     /// The rows measured so far.

@@ -588,6 +588,21 @@ impl<K: HashKey, V> Hash<K, V> {
         Some(unsafe { self.values[pos].assume_init_read() })
     }
 
+    /// Where the table's memory landed, from DPDK's memsegs: the `rte_hash` header and the
+    /// values slab (`None` for memory DPDK does not know).
+    ///
+    /// ```
+    /// # let eal = dpdk::doc_eal();
+    /// use dpdk::hash::{Hash, HashOptions};
+    /// let socket = dpdk::SocketId::current();
+    /// let t: Hash<u32, u64> = Hash::new("doc_hash_sock", 64, socket, HashOptions::new())?;
+    /// assert_eq!(t.memory_sockets(), (Some(socket), Some(socket)));
+    /// # Ok::<(), dpdk::Error>(())
+    /// ```
+    pub fn memory_sockets(&self) -> (Option<SocketId>, Option<SocketId>) {
+        (crate::malloc::socket_of(self.h.as_ptr().cast()), self.values.socket())
+    }
+
     /// Keys in the table (`rte_hash_count`).
     #[doc(alias = "rte_hash_count")]
     pub fn len(&self) -> usize {

@@ -7,4 +7,6 @@
 
 #[cfg(feature = "hyperscan")]
 pub mod blocklist;
+pub mod engine;
 pub mod placement;
+pub mod table;
