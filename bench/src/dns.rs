@@ -140,7 +140,6 @@ pub fn rows(rig: &mut Rig, socket: SocketId) {
             rig.tsc_hz() as f64 / 1e9
         );
     }
-    drop(engine);
     drop(table);
     // SAFETY: the C table is no longer used.
     unsafe { ffi::rte_hash_free(h) };
