@@ -24,6 +24,11 @@
 #include <rte_jhash.h>
 #include <rte_hash_crc.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_ptype.h>
+#include <rte_ethdev.h>
+#include <rte_bus_vdev.h>
 
 /*
  * rte_errno is a per-lcore (thread-local) variable, which bindgen cannot

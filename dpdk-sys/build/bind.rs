@@ -11,6 +11,7 @@ const ALLOWED_HEADERS: &str = concat!(
     "config|build_config|version|eal|launch|lcore|per_lcore|thread|errno|log|cycles|memory|malloc|memzone",
     "|mempool|ring|ring_elem|ring_core|ring_.*_pvt|ring_hts|ring_rts|ring_peek.*",
     "|hash|jhash|hash_crc|crc_.*|rcu_qsbr",
+    "|ether|mbuf|mbuf_core|mbuf_ptype|mbuf_dyn|mbuf_pool_ops|ethdev|ethdev_core|dev|bus_vdev",
     r")\.h)"
 );
 
@@ -77,8 +78,15 @@ pub fn generate(dpdk: &Dpdk) {
 /// path does nothing more than the mirror: no statistics, no debug cookies, no fast-path
 /// trace points.
 fn probe_config(dpdk: &Dpdk, out_dir: &std::path::Path) {
-    const EXTRAS: [&str; 3] =
-        ["RTE_LIBRTE_MEMPOOL_STATS", "RTE_LIBRTE_MEMPOOL_DEBUG", "RTE_ENABLE_TRACE_FP"];
+    // The mbuf and ethdev fast paths ported to Rust (alloc/free, rx/tx burst) sit on the
+    // mempool's and add only mbuf sanity checks (RTE_LIBRTE_MBUF_DEBUG) and fast-path
+    // trace points, so one switch covers them all.
+    const EXTRAS: [&str; 4] = [
+        "RTE_LIBRTE_MEMPOOL_STATS",
+        "RTE_LIBRTE_MEMPOOL_DEBUG",
+        "RTE_ENABLE_TRACE_FP",
+        "RTE_LIBRTE_MBUF_DEBUG",
+    ];
     let probe = out_dir.join("config_probe.c");
     let mut text = String::from("#include <rte_config.h>\n");
     for name in EXTRAS {
@@ -99,7 +107,7 @@ fn probe_config(dpdk: &Dpdk, out_dir: &std::path::Path) {
         .collect();
     if !defined.is_empty() {
         println!(
-            "cargo:warning=DPDK built with {}: the mempool's inline fast path stays in C",
+            "cargo:warning=DPDK built with {}: the mempool, mbuf and ethdev inline fast paths stay in C",
             defined.join(", ")
         );
     }

@@ -73,9 +73,20 @@ fn from_explicit_dirs(include: PathBuf, lib: PathBuf) -> Dpdk {
         version,
         cflags,
         lib_dirs: vec![lib],
-        libs: ["rte_eal", "rte_mempool", "rte_ring", "rte_hash", "rte_rcu", "rte_kvargs"]
-            .map(str::to_owned)
-            .to_vec(),
+        libs: [
+            "rte_eal",
+            "rte_mempool",
+            "rte_ring",
+            "rte_hash",
+            "rte_rcu",
+            "rte_kvargs",
+            "rte_mbuf",
+            "rte_net",
+            "rte_ethdev",
+            "rte_bus_vdev",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
     }
 }
 
@@ -119,6 +130,12 @@ fn from_pkg_config() -> Dpdk {
         } else if let Some(lib) = w.strip_prefix("-l") {
             libs.push(lib.to_owned());
         }
+    }
+    // The vdev bus is a driver (pmds-23.0/, loaded by the EAL as a plugin), so libdpdk.pc
+    // does not list it; `rte_vdev_init` / `rte_vdev_uninit` (hot-plugged virtual devices)
+    // live there.
+    if !libs.iter().any(|l| l == "rte_bus_vdev") {
+        libs.push("rte_bus_vdev".to_owned());
     }
     Dpdk { version, cflags, lib_dirs, libs }
 }

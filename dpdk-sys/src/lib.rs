@@ -1,5 +1,5 @@
 //! Raw FFI bindings to DPDK 22.11 LTS (EAL, lcores, logging, memory, malloc, memzone,
-//! mempool, ring, hash), generated at build time by bindgen from the installed headers.
+//! mempool, ring, hash, mbuf, ethdev, vdev bus), generated at build time by bindgen from the installed headers.
 //!
 //! DPDK's `static inline` fast paths (`rte_mempool_get_bulk`, `rte_ring_enqueue_bulk`,
 //! `rte_lcore_id`, ...) are reached through C wrappers that bindgen generates and `cc`
@@ -28,8 +28,9 @@ pub const MEMPOOL_RING_DRIVER: &str = env!("DPDK_SYS_MEMPOOL_RING_DRIVER");
 
 /// Whether this DPDK's mempool fast path (`rte_mempool_do_generic_get/put` and the driver
 /// calls under them) does nothing beyond moving pointers: DPDK built without
-/// `RTE_LIBRTE_MEMPOOL_STATS`, `RTE_LIBRTE_MEMPOOL_DEBUG` and `RTE_ENABLE_TRACE_FP`
-/// (probed at build time). Only then may a faithful Rust port of that path replace it.
+/// `RTE_LIBRTE_MEMPOOL_STATS`, `RTE_LIBRTE_MEMPOOL_DEBUG`, `RTE_ENABLE_TRACE_FP` and
+/// `RTE_LIBRTE_MBUF_DEBUG` (probed at build time). Only then may a faithful Rust port of
+/// that path (and of the mbuf and ethdev fast paths built on it) replace it.
 pub const MEMPOOL_PLAIN_FAST_PATH: bool = {
     let value = env!("DPDK_SYS_MEMPOOL_PLAIN_FAST_PATH").as_bytes();
     value.len() == 1 && value[0] == b'1'

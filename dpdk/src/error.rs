@@ -149,6 +149,65 @@ pub enum Error {
         /// Keys in the table at the time.
         len: usize,
     },
+    /// No Ethernet port has this id.
+    #[error("{call}: no port {port} (DPDK has ports {known:?})")]
+    UnknownPort {
+        /// The call that was not made.
+        call: Call,
+        /// The port id asked for.
+        port: u16,
+        /// The ports DPDK has.
+        known: Vec<u16>,
+    },
+    /// No Ethernet port has this device name.
+    #[error("{call}: no port is named {name:?}")]
+    UnknownDevice {
+        /// The failed lookup.
+        call: Call,
+        /// The name asked for.
+        name: String,
+    },
+    /// A queue index at or above the number of queues configured.
+    #[error("{call}: queue {queue} is out of range ({configured} configured)")]
+    QueueOutOfRange {
+        /// The call that was not made.
+        call: Call,
+        /// The queue asked for.
+        queue: u16,
+        /// How many queues the port has.
+        configured: u16,
+    },
+    /// A descriptor count outside what the device accepts.
+    #[error(
+        "{call}: the device refuses {requested} {direction} descriptors (it accepts \
+         {}..={}, a multiple of {})", limits.min, limits.max, limits.align
+    )]
+    DescriptorsRefused {
+        /// The call that was not made.
+        call: Call,
+        /// `RX` or `TX`.
+        direction: &'static str,
+        /// The count asked for.
+        requested: u16,
+        /// What the device accepts.
+        limits: crate::ethdev::DescriptorLimits,
+    },
+    /// The port is started already.
+    #[error("{call}: port {port} is already started")]
+    AlreadyStarted {
+        /// The call that was not made.
+        call: Call,
+        /// The port.
+        port: u16,
+    },
+    /// The port must be started first.
+    #[error("{call}: port {port} is not started")]
+    NotStarted {
+        /// The call that was not made.
+        call: Call,
+        /// The port.
+        port: u16,
+    },
     /// A name (of a ring, pool, memzone, ...) is longer than DPDK allows.
     #[error("{call}: name {name:?} is {len} bytes, longer than the {max} DPDK allows")]
     NameTooLong {
@@ -320,6 +379,8 @@ impl Error {
             Error::Secondary { .. } => ffi::E_RTE_SECONDARY as i32,
             Error::NoConfig { .. } => ffi::E_RTE_NO_CONFIG as i32,
             Error::TableFull { .. } => libc::ENOSPC,
+            Error::UnknownPort { .. } | Error::UnknownDevice { .. } => libc::ENODEV,
+            Error::QueueOutOfRange { .. } | Error::DescriptorsRefused { .. } => libc::EINVAL,
             Error::Dpdk { errno, .. } | Error::EalInit { errno, .. } => *errno,
             _ => return None,
         };

@@ -1,4 +1,5 @@
-//! Safe, zero-overhead, NUMA-explicit Rust over DPDK 22.11's EAL and memory libraries.
+//! Safe, zero-overhead, NUMA-explicit Rust over DPDK 22.11's EAL, memory and packet I/O
+//! libraries.
 //!
 //! Start with [`EalBuilder`] to bring up the EAL, which gives an [`Eal`] handle. Every DPDK
 //! object this crate creates keeps the EAL alive and is placed on a [`SocketId`] that the
@@ -21,17 +22,23 @@
 //! (named regions shared with secondary processes), [`Mempool`] (typed object pools with
 //! per-lcore caches) and moves between lcores through [`Ring`] and [`ElemRing`].
 //!
+//! Packets are [`Mbuf`]s from a [`PktMbufPool`] placed on the socket of the [`Port`]
+//! that receives them; a [`ConfiguredPort`]'s [`RxQueue`] and [`TxQueue`] move them in
+//! bursts through a [`Burst`] buffer.
+//!
 //! The raw bindings are re-exported as [`ffi`].
 
 pub use dpdk_sys as ffi;
 
 pub mod eal;
 pub mod error;
+pub mod ethdev;
 pub mod hash;
 pub mod hash_lf;
 pub mod lcore;
 pub mod log;
 pub mod malloc;
+pub mod mbuf;
 pub mod mempool;
 pub mod memzone;
 pub mod numa;
@@ -40,9 +47,11 @@ pub mod socket;
 
 pub use eal::{doc_eal, Eal, EalBuilder, IovaMode, Memory, ProcessType};
 pub use error::{Call, Error, Result};
+pub use ethdev::{ConfiguredPort, Port, PortConfig, RxQueue, TxQueue};
 pub use hash::{Hash, HashOptions};
 pub use lcore::{LcoreId, LcoreJoinHandle, LcoreScope, ScopedJoinHandle, ThreadRegistration};
 pub use malloc::SocketBox;
+pub use mbuf::{Burst, Mbuf, PktMbufPool};
 pub use mempool::{Batch, Mempool, MempoolOptions, Pooled};
 pub use memzone::{Memzone, MemzoneOptions, MemzoneRef, PageSize};
 pub use ring::{Consumer, ElemRing, Producer, Ring, RingOptions};

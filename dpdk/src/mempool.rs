@@ -227,9 +227,10 @@ impl fmt::Display for PoolEmpty {
 
 impl std::error::Error for PoolEmpty {}
 
-/// The pool pointer and the operations every pool kind shares.
-struct RawPool {
-    mp: NonNull<ffi::rte_mempool>,
+/// The pool pointer and the operations every pool kind shares (the packet mbuf pool of
+/// [`crate::mbuf`] too).
+pub(crate) struct RawPool {
+    pub(crate) mp: NonNull<ffi::rte_mempool>,
     /// `mp->local_cache`, fixed at creation: null when the pool has no per-lcore cache.
     /// Kept here so the fast path does not load it through `mp` on every call.
     local_cache: *mut ffi::rte_mempool_cache,
@@ -239,7 +240,7 @@ struct RawPool {
 }
 
 impl RawPool {
-    fn new(mp: NonNull<ffi::rte_mempool>, eal: Eal) -> RawPool {
+    pub(crate) fn new(mp: NonNull<ffi::rte_mempool>, eal: Eal) -> RawPool {
         // SAFETY: a live pool; DPDK sets local_cache at creation (null without a cache).
         let local_cache = unsafe {
             let mp = mp.as_ptr();
@@ -257,13 +258,13 @@ impl RawPool {
     /// The calling lcore's cache of this pool, or null (no cache, or no lcore id): what
     /// `rte_mempool_default_cache(mp, rte_lcore_id())` returns.
     #[inline(always)]
-    fn default_cache(&self) -> *mut ffi::rte_mempool_cache {
+    pub(crate) fn default_cache(&self) -> *mut ffi::rte_mempool_cache {
         self.cache_of(raw_lcore_id())
     }
 
     /// Lcore `lcore`'s cache of this pool, or null.
     #[inline(always)]
-    fn cache_of(&self, lcore: u32) -> *mut ffi::rte_mempool_cache {
+    pub(crate) fn cache_of(&self, lcore: u32) -> *mut ffi::rte_mempool_cache {
         if self.local_cache.is_null() || lcore >= ffi::RTE_MAX_LCORE {
             std::ptr::null_mut()
         } else {
@@ -278,7 +279,7 @@ impl RawPool {
     /// `dst` has room for `n` pointers; `cache` is null or a cache that only the calling
     /// thread uses now (its lcore's default cache, or a user cache it holds exclusively).
     #[inline(always)]
-    unsafe fn get(
+    pub(crate) unsafe fn get(
         &self,
         dst: *mut *mut c_void,
         n: u32,
@@ -315,7 +316,12 @@ impl RawPool {
     /// # Safety
     /// `src` holds `n` objects of this pool that nobody uses any more; `cache` as in `get`.
     #[inline(always)]
-    unsafe fn put(&self, src: *const *mut c_void, n: u32, cache: *mut ffi::rte_mempool_cache) {
+    pub(crate) unsafe fn put(
+        &self,
+        src: *const *mut c_void,
+        n: u32,
+        cache: *mut ffi::rte_mempool_cache,
+    ) {
         let mp = self.mp.as_ptr();
         if !ffi::MEMPOOL_PLAIN_FAST_PATH {
             // SAFETY: per the contract.
@@ -347,7 +353,10 @@ impl RawPool {
     /// # Safety
     /// As `get`.
     #[inline(always)]
-    unsafe fn get_one(&self, cache: *mut ffi::rte_mempool_cache) -> Option<NonNull<c_void>> {
+    pub(crate) unsafe fn get_one(
+        &self,
+        cache: *mut ffi::rte_mempool_cache,
+    ) -> Option<NonNull<c_void>> {
         if ffi::MEMPOOL_PLAIN_FAST_PATH && !cache.is_null() {
             // SAFETY: the calling thread's cache (per the contract); the top object.
             unsafe {
@@ -370,7 +379,7 @@ impl RawPool {
     /// # Safety
     /// As `put`.
     #[inline(always)]
-    unsafe fn put_one(&self, obj: *mut c_void, cache: *mut ffi::rte_mempool_cache) {
+    pub(crate) unsafe fn put_one(&self, obj: *mut c_void, cache: *mut ffi::rte_mempool_cache) {
         if ffi::MEMPOOL_PLAIN_FAST_PATH && !cache.is_null() {
             // SAFETY: the calling thread's cache (per the contract), with room below the
             // flush threshold.
@@ -387,9 +396,42 @@ impl RawPool {
         unsafe { self.put(&obj, 1, cache) }
     }
 
-    fn info(&self) -> PoolInfo {
+    pub(crate) fn info(&self) -> PoolInfo {
         PoolInfo::read(self.mp.as_ptr())
     }
+}
+
+/// `rte_mempool_put_bulk(mp, src, n)` for any pool (an mbuf goes back to whichever pool
+/// it names), through the calling lcore's default cache: the cache's fast path inlined
+/// as in [`RawPool::put`], anything else through DPDK's C.
+///
+/// # Safety
+/// `mp` is a live pool; `src` holds `n` objects of it that nobody uses any more.
+#[inline(always)]
+pub(crate) unsafe fn put_any(mp: *mut ffi::rte_mempool, src: *const *mut c_void, n: u32) {
+    let lcore = raw_lcore_id();
+    // SAFETY: a live pool (the caller's contract); its cache fields are fixed at creation.
+    let cache = unsafe {
+        if (*mp).cache_size == 0 || lcore >= ffi::RTE_MAX_LCORE {
+            std::ptr::null_mut()
+        } else {
+            (*mp).local_cache.add(lcore as usize)
+        }
+    };
+    if ffi::MEMPOOL_PLAIN_FAST_PATH && !cache.is_null() {
+        // SAFETY: the calling thread's lcore cache; room below the flush threshold.
+        unsafe {
+            let len = (*cache).len;
+            if len + n <= (*cache).flushthresh {
+                let at = (*cache).objs.as_mut_ptr().add(len as usize);
+                copy_pointers(src, at, n as usize);
+                (*cache).len = len + n;
+                return;
+            }
+        }
+    }
+    // SAFETY: per the contract; DPDK's own put does the rest (flush, no cache).
+    unsafe { ffi::rte_mempool_generic_put(mp, src, n, cache) }
 }
 
 /// Copies `n` pointers like DPDK's inline `rte_memcpy`: small counts with two fixed-size,

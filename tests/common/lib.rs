@@ -59,8 +59,13 @@ pub fn builder() -> EalBuilder {
     }
 }
 
+/// Virtual devices the shared EAL of every test process is given (`--vdev`), so tests can
+/// find ports that the EAL made; tests that need their own device plug one in at run time
+/// (`Port::attach_vdev`) under a [`unique_name`].
+pub const EAL_VDEVS: &[&str] = &["net_ring0", "net_null0"];
+
 fn start_eal() -> Result<Eal, String> {
-    let builder = builder();
+    let builder = EAL_VDEVS.iter().fold(builder(), |b, vdev| b.vdev(*vdev));
     let free = free_hugepages();
     let eal = builder.build().map_err(|e| {
         let hint = match builder.memory_mode() {
@@ -169,8 +174,22 @@ pub fn logged(pred: impl Fn(&Record) -> bool) -> Vec<Record> {
 /// Runs one `#[ignore]`d test of the current test binary in a child process, with
 /// [`CHILD_ENV`] set, and returns its output. The child inherits the memory mode.
 pub fn run_child(test: &str, envs: &[(&str, &str)]) -> Output {
+    run_child_under(&[], test, envs)
+}
+
+/// [`run_child`] under a wrapper command, e.g. `["ip", "netns", "exec", "ns1"]` to run
+/// the child inside a network namespace.
+pub fn run_child_under(wrapper: &[&str], test: &str, envs: &[(&str, &str)]) -> Output {
     let exe = std::env::current_exe().expect("the test binary's path");
-    let output = Command::new(exe)
+    let mut command = match wrapper.split_first() {
+        Some((program, args)) => {
+            let mut c = Command::new(program);
+            c.args(args).arg(exe);
+            c
+        }
+        None => Command::new(exe),
+    };
+    let output = command
         .args([test, "--exact", "--ignored", "--nocapture", "--test-threads=1"])
         .env(CHILD_ENV, "1")
         .envs(envs.iter().copied())

@@ -1,0 +1,1083 @@
+//! Ethernet ports (`rte_ethdev`): [`Port`] (a device found by id or name, or a virtual
+//! device plugged in at run time), [`ConfiguredPort`] (its queues set up with a packet
+//! pool), and the per-queue handles [`RxQueue`] / [`TxQueue`] whose bursts move
+//! [`Mbuf`]s through a caller's [`Burst`].
+//!
+//! ```
+//! # let eal = dpdk::doc_eal();
+//! use dpdk::ethdev::{Port, PortConfig};
+//! use dpdk::mbuf::{Burst, PktMbufPool, DEFAULT_DATA_ROOM};
+//!
+//! // A ring-backed port: what is sent on TX queue i comes back on RX queue i.
+//! let port = Port::attach_vdev("net_ring_doc")?;
+//! let pool = PktMbufPool::new("doc_port_pool", 1023, 32, DEFAULT_DATA_ROOM, port.socket())?;
+//! let mut port = port.configure(&PortConfig::new(1, 1), &pool)?;
+//! port.start()?;
+//! let (mut rx, mut tx) = (port.rx_queue(0)?, port.tx_queue(0)?);
+//!
+//! let mut out = Burst::<32>::new();
+//! pool.alloc_bulk(&mut out, 4)?;
+//! for m in out.iter_mut() {
+//!     m.append(64)?.fill(7);
+//! }
+//! assert_eq!(tx.tx_burst(&mut out), 4);
+//! let mut got = Burst::<32>::new();
+//! assert_eq!(rx.rx_burst(&mut got).len(), 4);
+//! assert!(got.iter().all(|m| m.data() == [7; 64]));
+//! # drop((rx, tx));
+//! # drop(got);
+//! # drop(port);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Safety model
+//! - One [`Port`] per device in the process: a port id is claimed when a handle is made
+//!   and released when it is closed, so two handles can never configure, start or close
+//!   the same device.
+//! - A [`ConfiguredPort<'p>`](ConfiguredPort) borrows its packet pool for `'p`: the
+//!   device refills its RX rings from that pool and keeps sent packets until it frees
+//!   them, so the pool must outlive the port, which closes (releasing every queue and the
+//!   packets in it) when dropped. Packets sent must come from pools that live as long.
+//! - Queue handles borrow the configured port, so it cannot be stopped, reconfigured or
+//!   closed while a burst may run. Each queue has at most one handle at a time, which is
+//!   `Send` (it can move to the lcore that polls it) but not `Sync`: DPDK's burst calls
+//!   are not thread-safe per queue.
+//! - The port's read-only calls (statistics, link, MAC address) may run on another
+//!   thread while lcores burst, as DPDK allows (its drivers keep the counters with plain
+//!   stores, so a snapshot may be slightly stale).
+//! - Device arguments are passed to drivers as they are. Drivers trust them: give only
+//!   device strings you would give the EAL's `--vdev` (net_ring's `internal=` argument,
+//!   a raw pointer, is refused).
+//!
+//! ```compile_fail
+//! # let eal = dpdk::doc_eal();
+//! use dpdk::ethdev::{Port, PortConfig};
+//! use dpdk::mbuf::PktMbufPool;
+//! let port = Port::attach_vdev("net_ring_cf1").unwrap();
+//! let pool = PktMbufPool::new("cf_ep", 255, 0, 2176, port.socket()).unwrap();
+//! let port = port.configure(&PortConfig::new(1, 1), &pool).unwrap();
+//! drop(pool); // error: the port borrows its pool
+//! drop(port);
+//! ```
+//!
+//! ```compile_fail
+//! # let eal = dpdk::doc_eal();
+//! use dpdk::ethdev::{Port, PortConfig};
+//! use dpdk::mbuf::PktMbufPool;
+//! let port = Port::attach_vdev("net_ring_cf2").unwrap();
+//! let pool = PktMbufPool::new("cf_ep2", 255, 0, 2176, port.socket()).unwrap();
+//! let mut port = port.configure(&PortConfig::new(1, 1), &pool).unwrap();
+//! port.start().unwrap();
+//! let rx = port.rx_queue(0).unwrap();
+//! port.stop().unwrap(); // error: the queue handle borrows the port
+//! drop(rx);
+//! ```
+//!
+//! ```compile_fail
+//! # let eal = dpdk::doc_eal();
+//! use dpdk::ethdev::{Port, PortConfig};
+//! use dpdk::mbuf::PktMbufPool;
+//! let port = Port::attach_vdev("net_ring_cf3").unwrap();
+//! let pool = PktMbufPool::new("cf_ep3", 255, 0, 2176, port.socket()).unwrap();
+//! let mut port = port.configure(&PortConfig::new(1, 1), &pool).unwrap();
+//! port.start().unwrap();
+//! let rx = port.rx_queue(0).unwrap();
+//! std::thread::scope(|s| {
+//!     s.spawn(|| drop(&rx)); // error: a queue handle is not Sync
+//! });
+//! ```
+//!
+//! # Speed
+//! `rx_burst` and `tx_burst` are DPDK's inline `rte_eth_rx_burst` / `rte_eth_tx_burst`
+//! of 22.11 ported to Rust: they index `rte_eth_fp_ops` (public in `rte_ethdev_core.h`),
+//! call the driver's burst function and check the queue's callback list the same way,
+//! so no wrapper call is added. With fast-path tracing compiled into DPDK they call the
+//! C wrappers instead.
+
+use std::cell::Cell;
+use std::ffi::{c_char, CStr, CString};
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::Deref;
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+
+use crate::eal::ObjectRef;
+use crate::error::{check_rc, Call, Error, Result};
+use crate::ffi;
+use crate::mbuf::{Burst, PktMbufPool};
+use crate::SocketId;
+
+/// How many ports DPDK can hold (`RTE_MAX_ETHPORTS`).
+pub const MAX_PORTS: usize = ffi::RTE_MAX_ETHPORTS as usize;
+
+/// Per port id: whether a [`Port`] handle owns it.
+static CLAIMED: [AtomicBool; MAX_PORTS] = [const { AtomicBool::new(false) }; MAX_PORTS];
+
+/// The ids of the ports DPDK knows now (`RTE_ETH_FOREACH_DEV`), owned or not by a handle.
+///
+/// ```
+/// # let eal = dpdk::doc_eal();
+/// let port = dpdk::ethdev::Port::attach_vdev("net_null_doc_ids")?;
+/// assert!(dpdk::ethdev::port_ids().contains(&port.id()));
+/// # Ok::<(), dpdk::Error>(())
+/// ```
+#[doc(alias = "RTE_ETH_FOREACH_DEV")]
+pub fn port_ids() -> Vec<u16> {
+    let mut ids = Vec::new();
+    if crate::eal::ensure_running(|| Call::new("port_ids", "")).is_err() {
+        return ids;
+    }
+    let mut next = 0u16;
+    loop {
+        // SAFETY: iterates DPDK's port table; any start id is accepted.
+        let id = unsafe { ffi::rte_eth_find_next_owned_by(next, ffi::RTE_ETH_DEV_NO_OWNER as u64) };
+        if id >= MAX_PORTS as u64 {
+            return ids;
+        }
+        ids.push(id as u16);
+        next = id as u16 + 1;
+    }
+}
+
+/// An Ethernet address.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct MacAddr(pub [u8; 6]);
+
+impl fmt::Display for MacAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let b = self.0;
+        write!(f, "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", b[0], b[1], b[2], b[3], b[4], b[5])
+    }
+}
+
+impl fmt::Debug for MacAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "MacAddr({self})")
+    }
+}
+
+/// A port's link as the driver reports it (`struct rte_eth_link`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Link {
+    /// Whether the link is up.
+    pub up: bool,
+    /// Speed in Mbit/s (0 when unknown).
+    pub speed_mbps: u32,
+    /// Full duplex.
+    pub full_duplex: bool,
+    /// Speed negotiated automatically.
+    pub autoneg: bool,
+}
+
+/// A port's basic counters (`struct rte_eth_stats`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stats {
+    /// Packets received.
+    pub rx_packets: u64,
+    /// Packets sent.
+    pub tx_packets: u64,
+    /// Bytes received.
+    pub rx_bytes: u64,
+    /// Bytes sent.
+    pub tx_bytes: u64,
+    /// Packets dropped by the device because no RX descriptor was free.
+    pub rx_missed: u64,
+    /// Packets received with errors.
+    pub rx_errors: u64,
+    /// Packets that failed to be sent.
+    pub tx_errors: u64,
+    /// RX buffer allocation failures.
+    pub rx_no_mbuf: u64,
+}
+
+/// Descriptor counts a device accepts for a ring (`struct rte_eth_desc_lim`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DescriptorLimits {
+    /// At least this many.
+    pub min: u16,
+    /// At most this many.
+    pub max: u16,
+    /// A multiple of this.
+    pub align: u16,
+}
+
+impl DescriptorLimits {
+    /// Whether `n` descriptors are within the limits.
+    pub fn accepts(&self, n: u16) -> bool {
+        n >= self.min && n <= self.max && (self.align <= 1 || n % self.align == 0)
+    }
+}
+
+/// What a device tells about itself (`rte_eth_dev_info_get`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortInfo {
+    /// The driver's name (`net_ring`, `net_pcap`, ...).
+    pub driver: String,
+    /// Most RX queues it supports.
+    pub max_rx_queues: u16,
+    /// Most TX queues it supports.
+    pub max_tx_queues: u16,
+    /// RX descriptor counts it accepts.
+    pub rx_descriptors: DescriptorLimits,
+    /// TX descriptor counts it accepts.
+    pub tx_descriptors: DescriptorLimits,
+    /// The smallest RX buffer it accepts, in bytes (after the headroom).
+    pub min_rx_buffer: u32,
+    /// The longest frame it can receive.
+    pub max_rx_frame: u32,
+}
+
+/// Queues and descriptor counts for [`Port::configure`].
+///
+/// ```
+/// use dpdk::ethdev::PortConfig;
+/// let config = PortConfig::new(2, 2).rx_descriptors(1024).tx_descriptors(512);
+/// assert_eq!((config.rx_queues(), config.tx_queues()), (2, 2));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub struct PortConfig {
+    rx_queues: u16,
+    tx_queues: u16,
+    rx_descriptors: u16,
+    tx_descriptors: u16,
+}
+
+impl PortConfig {
+    /// `rx_queues` RX and `tx_queues` TX queues, each with the driver's preferred
+    /// descriptor count.
+    pub fn new(rx_queues: u16, tx_queues: u16) -> Self {
+        PortConfig { rx_queues, tx_queues, rx_descriptors: 0, tx_descriptors: 0 }
+    }
+
+    /// Descriptors per RX queue (0: the driver's preference).
+    pub fn rx_descriptors(mut self, n: u16) -> Self {
+        self.rx_descriptors = n;
+        self
+    }
+
+    /// Descriptors per TX queue (0: the driver's preference).
+    pub fn tx_descriptors(mut self, n: u16) -> Self {
+        self.tx_descriptors = n;
+        self
+    }
+
+    /// RX queues.
+    pub fn rx_queues(&self) -> u16 {
+        self.rx_queues
+    }
+
+    /// TX queues.
+    pub fn tx_queues(&self) -> u16 {
+        self.tx_queues
+    }
+}
+
+/// The warning for an RX pool on another socket than its port, if they differ.
+fn socket_mismatch(
+    port: &str,
+    port_socket: SocketId,
+    pool: &str,
+    pool_socket: Option<SocketId>,
+) -> Option<String> {
+    let pool_socket = pool_socket?;
+    if port_socket.is_any() || pool_socket.is_any() || port_socket == pool_socket {
+        return None;
+    }
+    Some(format!(
+        "port {port} is on {port_socket} but its RX pool {pool:?} is on {pool_socket}: every \
+         received packet crosses sockets; create the pool on Port::socket()"
+    ))
+}
+
+/// An Ethernet device, owned by this handle: not yet configured. Closed when dropped
+/// (`rte_eth_dev_close`), and removed too when it was plugged in by
+/// [`attach_vdev`](Self::attach_vdev).
+pub struct Port {
+    id: u16,
+    /// The name to `rte_vdev_uninit` after closing, for hot-plugged devices.
+    vdev: Option<CString>,
+    _eal: ObjectRef,
+}
+
+impl Port {
+    /// The port with id `id`.
+    ///
+    /// # Errors
+    /// [`Error::UnknownPort`] when DPDK has no such port; [`Error::Busy`] when another
+    /// handle owns it; [`Error::EalNotRunning`].
+    #[doc(alias = "rte_eth_dev_is_valid_port")]
+    pub fn by_id(id: u16) -> Result<Port> {
+        let eal = ObjectRef::take("Port::by_id")?;
+        let call = || Call::new("rte_eth_dev_is_valid_port", format!("port_id={id}"));
+        // SAFETY: a plain lookup in DPDK's port table.
+        if (id as usize) >= MAX_PORTS || unsafe { ffi::rte_eth_dev_is_valid_port(id) } == 0 {
+            return Err(Error::UnknownPort { call: call(), port: id, known: port_ids() });
+        }
+        Self::claim(id, None, eal, call)
+    }
+
+    /// The port of the device named `name` (`rte_eth_dev_get_port_by_name`), e.g. a vdev
+    /// given to [`EalBuilder::vdev`](crate::EalBuilder::vdev) (`net_ring0`).
+    ///
+    /// # Errors
+    /// [`Error::UnknownDevice`]; [`Error::Busy`] when another handle owns it.
+    #[doc(alias = "rte_eth_dev_get_port_by_name")]
+    pub fn by_name(name: &str) -> Result<Port> {
+        let eal = ObjectRef::take("Port::by_name")?;
+        let call = || Call::new("rte_eth_dev_get_port_by_name", format!("name={name:?}"));
+        let id =
+            lookup(name).ok_or_else(|| Error::UnknownDevice { call: call(), name: name.into() })?;
+        Self::claim(id, None, eal, call)
+    }
+
+    /// Plugs in a virtual device (`rte_vdev_init`) and returns its port; dropping the
+    /// port closes and removes the device. `devargs` is what `--vdev` takes: the device
+    /// name (which starts with the driver's, e.g. `net_ring_a`, `net_null3`) and
+    /// optional `,key=value` arguments (`net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidName`] for an empty name or a NUL byte; [`Error::InvalidArgument`]
+    /// for net_ring's `internal=` (a raw pointer); [`Error::AlreadyExists`] when a
+    /// device of that name exists; what the driver reports otherwise (an unknown driver
+    /// is [`Error::NotFound`]).
+    #[doc(alias = "rte_vdev_init")]
+    pub fn attach_vdev(devargs: &str) -> Result<Port> {
+        let eal = ObjectRef::take("Port::attach_vdev")?;
+        let (name, args) = devargs.split_once(',').unwrap_or((devargs, ""));
+        let call = || Call::new("rte_vdev_init", format!("name={name:?}, args={args:?}"));
+        let cname = crate::error::check_name(name, 63, call)?;
+        let cargs = CString::new(args).map_err(|_| Error::InvalidName {
+            call: call(),
+            name: args.into(),
+            reason: "it holds a NUL byte",
+        })?;
+        if name.starts_with("net_ring")
+            && args.split(',').any(|a| a.trim_start().starts_with("internal"))
+        {
+            return Err(Error::InvalidArgument {
+                call: call(),
+                message: "net_ring's `internal` argument is a raw pointer; refused".into(),
+            });
+        }
+        if lookup(name).is_some() {
+            return Err(Error::AlreadyExists {
+                call: call(),
+                message: "a port of that name exists".into(),
+            });
+        }
+        // SAFETY: NUL-terminated name and arguments; the driver parses them.
+        let rc = unsafe { ffi::rte_vdev_init(cname.as_ptr(), cargs.as_ptr()) };
+        check_rc(rc, call)?;
+        let Some(id) = lookup(name) else {
+            // SAFETY: removes the device just plugged in, which made no port.
+            unsafe { ffi::rte_vdev_uninit(cname.as_ptr()) };
+            return Err(Error::InvalidArgument {
+                call: call(),
+                message: "the device is not an Ethernet port".into(),
+            });
+        };
+        Self::claim(id, Some(cname), eal, call)
+    }
+
+    fn claim(
+        id: u16,
+        vdev: Option<CString>,
+        eal: ObjectRef,
+        call: impl Fn() -> Call,
+    ) -> Result<Port> {
+        if CLAIMED[id as usize].swap(true, Ordering::AcqRel) {
+            return Err(Error::Busy {
+                call: call(),
+                message: format!("port {id} is owned by another Port handle"),
+            });
+        }
+        Ok(Port { id, vdev, _eal: eal })
+    }
+
+    /// The port id.
+    #[inline]
+    pub fn id(&self) -> u16 {
+        self.id
+    }
+
+    /// The device name (`rte_eth_dev_get_name_by_port`).
+    #[doc(alias = "rte_eth_dev_get_name_by_port")]
+    pub fn name(&self) -> String {
+        let mut buf = [0 as c_char; ffi::RTE_ETH_NAME_MAX_LEN as usize];
+        // SAFETY: a valid port and a buffer of RTE_ETH_NAME_MAX_LEN bytes.
+        let rc = unsafe { ffi::rte_eth_dev_get_name_by_port(self.id, buf.as_mut_ptr()) };
+        if rc != 0 {
+            return format!("port{}", self.id);
+        }
+        // SAFETY: DPDK wrote a NUL-terminated name.
+        unsafe { CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned()
+    }
+
+    /// The socket the device is attached to (`rte_eth_dev_socket_id`):
+    /// [`SocketId::ANY`] when DPDK does not know (many virtual devices). Create the
+    /// port's packet pool here.
+    #[doc(alias = "rte_eth_dev_socket_id")]
+    pub fn socket(&self) -> SocketId {
+        // SAFETY: a valid port.
+        SocketId::from_dpdk(unsafe { ffi::rte_eth_dev_socket_id(self.id) })
+    }
+
+    /// What the device tells about itself (`rte_eth_dev_info_get`).
+    ///
+    /// # Errors
+    /// What DPDK reports.
+    #[doc(alias = "rte_eth_dev_info_get")]
+    pub fn info(&self) -> Result<PortInfo> {
+        let info = self.raw_info()?;
+        let lim = |l: &ffi::rte_eth_desc_lim| DescriptorLimits {
+            min: l.nb_min,
+            max: l.nb_max,
+            align: l.nb_align,
+        };
+        let driver = if info.driver_name.is_null() {
+            String::new()
+        } else {
+            // SAFETY: DPDK's static NUL-terminated driver name.
+            unsafe { CStr::from_ptr(info.driver_name) }.to_string_lossy().into_owned()
+        };
+        Ok(PortInfo {
+            driver,
+            max_rx_queues: info.max_rx_queues,
+            max_tx_queues: info.max_tx_queues,
+            rx_descriptors: lim(&info.rx_desc_lim),
+            tx_descriptors: lim(&info.tx_desc_lim),
+            min_rx_buffer: info.min_rx_bufsize,
+            max_rx_frame: info.max_rx_pktlen,
+        })
+    }
+
+    fn raw_info(&self) -> Result<ffi::rte_eth_dev_info> {
+        let mut info = ffi::rte_eth_dev_info::default();
+        // SAFETY: a valid port; DPDK fills the struct.
+        let rc = unsafe { ffi::rte_eth_dev_info_get(self.id, &mut info) };
+        check_rc(rc, || Call::new("rte_eth_dev_info_get", format!("port_id={}", self.id)))?;
+        Ok(info)
+    }
+
+    /// The device's MAC address (`rte_eth_macaddr_get`).
+    ///
+    /// # Errors
+    /// What DPDK reports.
+    #[doc(alias = "rte_eth_macaddr_get")]
+    pub fn mac(&self) -> Result<MacAddr> {
+        let mut addr = ffi::rte_ether_addr::default();
+        // SAFETY: a valid port; DPDK writes the address.
+        let rc = unsafe { ffi::rte_eth_macaddr_get(self.id, &mut addr) };
+        check_rc(rc, || Call::new("rte_eth_macaddr_get", format!("port_id={}", self.id)))?;
+        Ok(MacAddr(addr.addr_bytes))
+    }
+
+    /// The link, without waiting for it to settle (`rte_eth_link_get_nowait`).
+    ///
+    /// # Errors
+    /// What DPDK reports.
+    #[doc(alias = "rte_eth_link_get_nowait")]
+    pub fn link(&self) -> Result<Link> {
+        let mut link = ffi::rte_eth_link::default();
+        // SAFETY: a valid port; DPDK writes the link.
+        let rc = unsafe { ffi::rte_eth_link_get_nowait(self.id, &mut link) };
+        check_rc(rc, || Call::new("rte_eth_link_get_nowait", format!("port_id={}", self.id)))?;
+        Ok(Link {
+            up: link.link_status() != 0,
+            speed_mbps: link.link_speed,
+            full_duplex: link.link_duplex() != 0,
+            autoneg: link.link_autoneg() != 0,
+        })
+    }
+
+    /// Whether promiscuous mode is on (`rte_eth_promiscuous_get`).
+    #[doc(alias = "rte_eth_promiscuous_get")]
+    pub fn promiscuous(&self) -> bool {
+        // SAFETY: a valid port.
+        unsafe { ffi::rte_eth_promiscuous_get(self.id) == 1 }
+    }
+
+    /// The device's counters (`rte_eth_stats_get`).
+    ///
+    /// # Errors
+    /// What DPDK reports.
+    #[doc(alias = "rte_eth_stats_get")]
+    pub fn stats(&self) -> Result<Stats> {
+        let mut s = ffi::rte_eth_stats::default();
+        // SAFETY: a valid port; DPDK writes the counters.
+        let rc = unsafe { ffi::rte_eth_stats_get(self.id, &mut s) };
+        check_rc(rc, || Call::new("rte_eth_stats_get", format!("port_id={}", self.id)))?;
+        Ok(Stats {
+            rx_packets: s.ipackets,
+            tx_packets: s.opackets,
+            rx_bytes: s.ibytes,
+            tx_bytes: s.obytes,
+            rx_missed: s.imissed,
+            rx_errors: s.ierrors,
+            tx_errors: s.oerrors,
+            rx_no_mbuf: s.rx_nombuf,
+        })
+    }
+
+    /// Configures `config.rx_queues()` RX queues that receive into `pool` and
+    /// `config.tx_queues()` TX queues (`rte_eth_dev_configure`, `rte_eth_rx_queue_setup`,
+    /// `rte_eth_tx_queue_setup`). The queues are placed on the port's socket; a pool on
+    /// another socket is logged as a warning naming both.
+    ///
+    /// # Errors
+    /// The port comes back inside [`ConfigureError`] with why:
+    /// [`Error::InvalidArgument`] for more queues than the device has;
+    /// [`Error::DescriptorsRefused`] for descriptor counts outside the device's limits;
+    /// what DPDK reports otherwise. `?` turns it into an [`Error`] (closing the port).
+    #[doc(alias = "rte_eth_dev_configure")]
+    pub fn configure<'p>(
+        self,
+        config: &PortConfig,
+        pool: &'p PktMbufPool,
+    ) -> Result<ConfiguredPort<'p>, ConfigureError> {
+        match self.setup(config, pool) {
+            Ok(()) => {
+                let claims = |n: u16| (0..n).map(|_| AtomicBool::new(false)).collect();
+                Ok(ConfiguredPort {
+                    rx: claims(config.rx_queues),
+                    tx: claims(config.tx_queues),
+                    port: self,
+                    pool,
+                    started: false,
+                })
+            }
+            Err(error) => Err(ConfigureError { port: self, error }),
+        }
+    }
+
+    fn setup(&self, config: &PortConfig, pool: &PktMbufPool) -> Result<()> {
+        let id = self.id;
+        let PortConfig { rx_queues, tx_queues, rx_descriptors, tx_descriptors } = *config;
+        let info = self.info()?;
+        let call = || {
+            Call::new(
+                "rte_eth_dev_configure",
+                format!("port_id={id}, nb_rx_q={rx_queues}, nb_tx_q={tx_queues}"),
+            )
+        };
+        if rx_queues > info.max_rx_queues || tx_queues > info.max_tx_queues {
+            return Err(Error::InvalidArgument {
+                call: call(),
+                message: format!(
+                    "{} has at most {} RX and {} TX queues",
+                    info.driver, info.max_rx_queues, info.max_tx_queues
+                ),
+            });
+        }
+        for (direction, n, limits, function) in [
+            ("RX", rx_descriptors, info.rx_descriptors, "rte_eth_rx_queue_setup"),
+            ("TX", tx_descriptors, info.tx_descriptors, "rte_eth_tx_queue_setup"),
+        ] {
+            if n != 0 && !limits.accepts(n) {
+                return Err(Error::DescriptorsRefused {
+                    call: Call::new(function, format!("port_id={id}, nb_desc={n}")),
+                    direction,
+                    requested: n,
+                    limits,
+                });
+            }
+        }
+        let conf = ffi::rte_eth_conf::default();
+        // SAFETY: a valid port we own, stopped; a zeroed configuration is DPDK's default.
+        check_rc(unsafe { ffi::rte_eth_dev_configure(id, rx_queues, tx_queues, &conf) }, call)?;
+        let socket = self.socket();
+        if let Some(warning) =
+            socket_mismatch(&self.name(), socket, &pool.info().name, pool.socket())
+        {
+            log::warn!("{warning}");
+        }
+        let raw_socket = socket.as_raw() as u32; // SOCKET_ID_ANY stays -1 as DPDK expects
+        for q in 0..rx_queues {
+            // SAFETY: a configured port, a queue index below its count, a live packet pool
+            // (borrowed by the ConfiguredPort for as long as the queue exists).
+            let rc = unsafe {
+                ffi::rte_eth_rx_queue_setup(
+                    id,
+                    q,
+                    rx_descriptors,
+                    raw_socket,
+                    std::ptr::null(),
+                    pool.as_ptr(),
+                )
+            };
+            check_rc(rc, || {
+                Call::new(
+                    "rte_eth_rx_queue_setup",
+                    format!(
+                        "port_id={id}, rx_queue_id={q}, nb_rx_desc={rx_descriptors}, socket_id={}",
+                        socket.as_raw()
+                    ),
+                )
+            })?;
+        }
+        for q in 0..tx_queues {
+            // SAFETY: a configured port and a queue index below its count.
+            let rc = unsafe {
+                ffi::rte_eth_tx_queue_setup(id, q, tx_descriptors, raw_socket, std::ptr::null())
+            };
+            check_rc(rc, || {
+                Call::new(
+                    "rte_eth_tx_queue_setup",
+                    format!(
+                        "port_id={id}, tx_queue_id={q}, nb_tx_desc={tx_descriptors}, socket_id={}",
+                        socket.as_raw()
+                    ),
+                )
+            })?;
+        }
+        Ok(())
+    }
+}
+
+fn lookup(name: &str) -> Option<u16> {
+    let cname = CString::new(name).ok()?;
+    let mut id = 0u16;
+    // SAFETY: a NUL-terminated name; DPDK writes the id on success.
+    let rc = unsafe { ffi::rte_eth_dev_get_port_by_name(cname.as_ptr(), &mut id) };
+    (rc == 0).then_some(id)
+}
+
+impl Drop for Port {
+    fn drop(&mut self) {
+        let id = self.id;
+        // SAFETY: we own the port: stop it if someone started it, then close it (which
+        // frees its queues and the packets in them). Both tolerate a stopped device.
+        unsafe {
+            ffi::rte_eth_dev_stop(id);
+            let rc = ffi::rte_eth_dev_close(id);
+            if rc != 0 {
+                log::warn!("rte_eth_dev_close(port_id={id}): {}", crate::error::strerror(-rc));
+            }
+        }
+        if let Some(name) = &self.vdev {
+            // SAFETY: removes the device we plugged in; its port is closed.
+            let rc = unsafe { ffi::rte_vdev_uninit(name.as_ptr()) };
+            if rc != 0 {
+                log::warn!("rte_vdev_uninit({name:?}): {}", crate::error::strerror(-rc));
+            }
+        }
+        CLAIMED[id as usize].store(false, Ordering::Release);
+    }
+}
+
+impl fmt::Debug for Port {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Port").field("id", &self.id).field("name", &self.name()).finish()
+    }
+}
+
+/// A failed [`Port::configure`]: the port, unchanged in ownership (it may be partly
+/// configured), and why.
+pub struct ConfigureError {
+    /// The port, to retry with another configuration.
+    pub port: Port,
+    /// Why configuring failed.
+    pub error: Error,
+}
+
+impl fmt::Debug for ConfigureError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConfigureError")
+            .field("port", &self.port.id)
+            .field("error", &self.error)
+            .finish()
+    }
+}
+
+impl fmt::Display for ConfigureError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl std::error::Error for ConfigureError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+impl From<ConfigureError> for Error {
+    fn from(e: ConfigureError) -> Error {
+        e.error
+    }
+}
+
+/// A port with its queues set up, receiving into a pool that lives for `'p`. Derefs to
+/// [`Port`] for its read-only calls. When dropped, it frees the packets waiting in its RX
+/// queues, then stops and closes the device.
+pub struct ConfiguredPort<'p> {
+    port: Port,
+    pool: &'p PktMbufPool,
+    rx: Box<[AtomicBool]>,
+    tx: Box<[AtomicBool]>,
+    started: bool,
+}
+
+impl<'p> ConfiguredPort<'p> {
+    /// Starts the device (`rte_eth_dev_start`).
+    ///
+    /// # Errors
+    /// [`Error::AlreadyStarted`]; what DPDK reports.
+    #[doc(alias = "rte_eth_dev_start")]
+    pub fn start(&mut self) -> Result<()> {
+        let call = || Call::new("rte_eth_dev_start", format!("port_id={}", self.port.id));
+        if self.started {
+            return Err(Error::AlreadyStarted { call: call(), port: self.port.id });
+        }
+        // SAFETY: a configured port we own, with no queue handle out (`&mut self`).
+        check_rc(unsafe { ffi::rte_eth_dev_start(self.port.id) }, call)?;
+        self.started = true;
+        Ok(())
+    }
+
+    /// Stops the device (`rte_eth_dev_stop`); its queues keep their packets until it is
+    /// started again or closed.
+    ///
+    /// # Errors
+    /// What DPDK reports.
+    #[doc(alias = "rte_eth_dev_stop")]
+    pub fn stop(&mut self) -> Result<()> {
+        if !self.started {
+            return Ok(());
+        }
+        // SAFETY: no queue handle is out (`&mut self`), so no burst runs.
+        let rc = unsafe { ffi::rte_eth_dev_stop(self.port.id) };
+        check_rc(rc, || Call::new("rte_eth_dev_stop", format!("port_id={}", self.port.id)))?;
+        self.started = false;
+        Ok(())
+    }
+
+    /// Whether the device is started.
+    pub fn is_started(&self) -> bool {
+        self.started
+    }
+
+    /// Turns promiscuous mode on or off (`rte_eth_promiscuous_enable/disable`).
+    ///
+    /// # Errors
+    /// What DPDK reports ([`Error::Unsupported`] for devices without it).
+    #[doc(alias = "rte_eth_promiscuous_enable")]
+    #[doc(alias = "rte_eth_promiscuous_disable")]
+    pub fn set_promiscuous(&mut self, on: bool) -> Result<()> {
+        let id = self.port.id;
+        // SAFETY: a valid port we own.
+        let (rc, function) = unsafe {
+            if on {
+                (ffi::rte_eth_promiscuous_enable(id), "rte_eth_promiscuous_enable")
+            } else {
+                (ffi::rte_eth_promiscuous_disable(id), "rte_eth_promiscuous_disable")
+            }
+        };
+        check_rc(rc, || Call::new(function, format!("port_id={id}"))).map(drop)
+    }
+
+    /// Zeroes the counters (`rte_eth_stats_reset`).
+    ///
+    /// # Errors
+    /// What DPDK reports.
+    #[doc(alias = "rte_eth_stats_reset")]
+    pub fn reset_stats(&mut self) -> Result<()> {
+        let id = self.port.id;
+        // SAFETY: no queue handle is out (`&mut self`), so no burst updates counters.
+        let rc = unsafe { ffi::rte_eth_stats_reset(id) };
+        check_rc(rc, || Call::new("rte_eth_stats_reset", format!("port_id={id}"))).map(drop)
+    }
+
+    /// The pool the RX queues receive into.
+    pub fn pool(&self) -> &'p PktMbufPool {
+        self.pool
+    }
+
+    /// How many RX queues are configured.
+    pub fn rx_queues(&self) -> u16 {
+        self.rx.len() as u16
+    }
+
+    /// How many TX queues are configured.
+    pub fn tx_queues(&self) -> u16 {
+        self.tx.len() as u16
+    }
+
+    fn claim_queue(&self, claims: &[AtomicBool], queue: u16, function: &'static str) -> Result<()> {
+        let call = || Call::new(function, format!("port_id={}, queue={queue}", self.port.id));
+        if !self.started {
+            return Err(Error::NotStarted { call: call(), port: self.port.id });
+        }
+        let flag = claims.get(queue as usize).ok_or_else(|| Error::QueueOutOfRange {
+            call: call(),
+            queue,
+            configured: claims.len() as u16,
+        })?;
+        if flag.swap(true, Ordering::AcqRel) {
+            return Err(Error::Busy {
+                call: call(),
+                message: format!("queue {queue} already has a handle"),
+            });
+        }
+        Ok(())
+    }
+
+    /// The handle of RX queue `queue`, for one lcore at a time.
+    ///
+    /// # Errors
+    /// [`Error::QueueOutOfRange`]; [`Error::NotStarted`]; [`Error::Busy`] when the queue
+    /// already has a handle.
+    pub fn rx_queue(&self, queue: u16) -> Result<RxQueue<'_, 'p>> {
+        self.claim_queue(&self.rx, queue, "ConfiguredPort::rx_queue")?;
+        Ok(RxQueue { port: self, queue, _not_sync: PhantomData })
+    }
+
+    /// The handle of TX queue `queue`, for one lcore at a time.
+    ///
+    /// # Errors
+    /// As [`rx_queue`](Self::rx_queue).
+    pub fn tx_queue(&self, queue: u16) -> Result<TxQueue<'_, 'p>> {
+        self.claim_queue(&self.tx, queue, "ConfiguredPort::tx_queue")?;
+        Ok(TxQueue { port: self, queue, _not_sync: PhantomData })
+    }
+}
+
+impl Deref for ConfiguredPort<'_> {
+    type Target = Port;
+    fn deref(&self) -> &Port {
+        &self.port
+    }
+}
+
+impl ConfiguredPort<'_> {
+    /// Frees what the RX queues hold (a bounded number of bursts per queue): some drivers
+    /// leak the packets still queued when they close (net_ring frees its rings without
+    /// freeing their packets).
+    fn drain_rx(&mut self) {
+        if !self.started {
+            return;
+        }
+        for queue in 0..self.rx_queues() {
+            // `&mut self`: no handle is out, so this temporary one is the queue's only one.
+            let mut rx = RxQueue { port: self, queue, _not_sync: PhantomData };
+            let mut burst = Burst::<32>::new();
+            for _ in 0..1024 {
+                if rx.rx_burst(&mut burst).is_empty() {
+                    break;
+                }
+                burst.clear();
+            }
+            std::mem::forget(rx); // its claim flag was never set
+        }
+    }
+}
+
+impl Drop for ConfiguredPort<'_> {
+    fn drop(&mut self) {
+        self.drain_rx();
+        if let Err(e) = self.stop() {
+            log::warn!("{e}");
+        }
+        // The Port field closes the device next, while the pool is still borrowed.
+    }
+}
+
+impl fmt::Debug for ConfiguredPort<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConfiguredPort")
+            .field("port", &self.port)
+            .field("rx_queues", &self.rx.len())
+            .field("tx_queues", &self.tx.len())
+            .field("started", &self.started)
+            .finish()
+    }
+}
+
+/// `&rte_eth_fp_ops[port]`.
+#[inline(always)]
+fn fp_ops(port: u16) -> *const ffi::rte_eth_fp_ops {
+    // SAFETY: port ids of handles are below RTE_MAX_ETHPORTS, the array's length.
+    unsafe {
+        std::ptr::addr_of!(ffi::rte_eth_fp_ops).cast::<ffi::rte_eth_fp_ops>().add(port as usize)
+    }
+}
+
+/// The callback list head of queue `queue`, loaded like DPDK's relaxed atomic load.
+///
+/// # Safety
+/// `clbk` is the started port's callback array (RTE_MAX_QUEUES_PER_PORT entries).
+#[inline(always)]
+unsafe fn callbacks(clbk: *mut *mut std::ffi::c_void, queue: u16) -> *mut std::ffi::c_void {
+    // SAFETY: per the contract; DPDK stores it atomically (release) when adding one.
+    unsafe { AtomicPtr::from_ptr(clbk.add(queue as usize)).load(Ordering::Relaxed) }
+}
+
+/// An RX queue of a started port: one handle per queue, `Send`, not `Sync`.
+pub struct RxQueue<'a, 'p> {
+    port: &'a ConfiguredPort<'p>,
+    queue: u16,
+    _not_sync: PhantomData<Cell<()>>,
+}
+
+impl<'p> RxQueue<'_, 'p> {
+    /// Receives up to the free room of `burst` (`rte_eth_rx_burst`), appends the packets
+    /// to it and returns them. Some drivers need the room to be a multiple of 4 or 8 to
+    /// return anything.
+    #[doc(alias = "rte_eth_rx_burst")]
+    #[inline]
+    pub fn rx_burst<'b, const N: usize>(
+        &mut self,
+        burst: &'b mut Burst<'p, N>,
+    ) -> &'b mut [Mbuf<'p>] {
+        let (dst, room) = burst.spare_ptr();
+        let room = room.min(u16::MAX as usize) as u16;
+        let n = self.rx_raw(dst, room);
+        // SAFETY: the driver wrote `n` packets, now ours, into the spare room.
+        unsafe { burst.added(n as usize) }
+    }
+
+    #[inline(always)]
+    fn rx_raw(&mut self, dst: *mut *mut ffi::rte_mbuf, room: u16) -> u16 {
+        let (port, queue) = (self.port.port.id, self.queue);
+        if !ffi::MEMPOOL_PLAIN_FAST_PATH {
+            // SAFETY: a started port and a configured queue that only this handle polls;
+            // room for `room` pointers.
+            return unsafe { ffi::rte_eth_rx_burst(port, queue, dst, room) };
+        }
+        // SAFETY: as above. Mirrors rte_eth_rx_burst of 22.11 without its debug checks
+        // (the handle guarantees a valid port and queue): the driver's burst function
+        // on the queue's data, then the RX callbacks if any were added.
+        unsafe {
+            let p = fp_ops(port);
+            let qd = *(*p).rxq.data.add(queue as usize);
+            let burst = (*p).rx_pkt_burst.unwrap_unchecked();
+            let mut n = burst(qd, dst, room);
+            let cb = callbacks((*p).rxq.clbk, queue);
+            if !cb.is_null() {
+                n = ffi::rte_eth_call_rx_callbacks(port, queue, dst, n, room, cb);
+            }
+            n
+        }
+    }
+
+    /// The queue index.
+    pub fn id(&self) -> u16 {
+        self.queue
+    }
+}
+
+impl Drop for RxQueue<'_, '_> {
+    fn drop(&mut self) {
+        self.port.rx[self.queue as usize].store(false, Ordering::Release);
+    }
+}
+
+impl fmt::Debug for RxQueue<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RxQueue")
+            .field("port", &self.port.port.id)
+            .field("queue", &self.queue)
+            .finish()
+    }
+}
+
+/// A TX queue of a started port: one handle per queue, `Send`, not `Sync`.
+pub struct TxQueue<'a, 'p> {
+    port: &'a ConfiguredPort<'p>,
+    queue: u16,
+    _not_sync: PhantomData<Cell<()>>,
+}
+
+impl<'p> TxQueue<'_, 'p> {
+    /// Hands the packets of `burst` to the device, from the front (`rte_eth_tx_burst`),
+    /// and returns how many it took. The device owns those now (it frees them once
+    /// sent); the packets it did not take stay in `burst`, moved to its front, for a
+    /// retry or to be freed with it.
+    ///
+    /// Packets may come from any pool that outlives the port (`'m: 'p`): the device may
+    /// hold them until the port is closed.
+    #[doc(alias = "rte_eth_tx_burst")]
+    #[inline]
+    pub fn tx_burst<'m: 'p, const N: usize>(&mut self, burst: &mut Burst<'m, N>) -> usize {
+        let n = burst.len().min(u16::MAX as usize) as u16;
+        let sent = self.tx_raw(burst.as_raw(), n) as usize;
+        // SAFETY: the device took ownership of the first `sent` packets.
+        unsafe { burst.consumed(sent) };
+        sent
+    }
+
+    #[inline(always)]
+    fn tx_raw(&mut self, pkts: *mut *mut ffi::rte_mbuf, n: u16) -> u16 {
+        let (port, queue) = (self.port.port.id, self.queue);
+        if !ffi::MEMPOOL_PLAIN_FAST_PATH {
+            // SAFETY: a started port and a configured queue that only this handle uses;
+            // `n` packets we own.
+            return unsafe { ffi::rte_eth_tx_burst(port, queue, pkts, n) };
+        }
+        // SAFETY: as above. Mirrors rte_eth_tx_burst of 22.11 without its debug checks:
+        // the TX callbacks if any were added, then the driver's burst function.
+        unsafe {
+            let p = fp_ops(port);
+            let qd = *(*p).txq.data.add(queue as usize);
+            let mut n = n;
+            let cb = callbacks((*p).txq.clbk, queue);
+            if !cb.is_null() {
+                n = ffi::rte_eth_call_tx_callbacks(port, queue, pkts, n, cb);
+            }
+            let burst = (*p).tx_pkt_burst.unwrap_unchecked();
+            burst(qd, pkts, n)
+        }
+    }
+
+    /// The queue index.
+    pub fn id(&self) -> u16 {
+        self.queue
+    }
+}
+
+impl Drop for TxQueue<'_, '_> {
+    fn drop(&mut self) {
+        self.port.tx[self.queue as usize].store(false, Ordering::Release);
+    }
+}
+
+impl fmt::Debug for TxQueue<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TxQueue")
+            .field("port", &self.port.port.id)
+            .field("queue", &self.queue)
+            .finish()
+    }
+}
+
+use crate::mbuf::Mbuf;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptor_limits() {
+        let l = DescriptorLimits { min: 64, max: 4096, align: 32 };
+        assert!(l.accepts(64) && l.accepts(4096) && l.accepts(96));
+        assert!(!l.accepts(32) && !l.accepts(100) && !l.accepts(8192));
+        assert!(DescriptorLimits { min: 0, max: u16::MAX, align: 1 }.accepts(7));
+    }
+
+    #[test]
+    fn mac_addresses_print_like_ip_link() {
+        assert_eq!(MacAddr([0x02, 0, 0, 0xab, 0xcd, 0xef]).to_string(), "02:00:00:ab:cd:ef");
+    }
+
+    #[test]
+    fn a_pool_on_another_socket_is_named_with_both_sockets() {
+        let s0 = SocketId::from_dpdk(0);
+        let s1 = SocketId::from_dpdk(1);
+        let w = socket_mismatch("net_x", s0, "pool", Some(s1)).unwrap();
+        assert!(w.contains("socket 0") && w.contains("socket 1"), "{w}");
+        assert!(socket_mismatch("net_x", s0, "pool", Some(s0)).is_none());
+        assert!(socket_mismatch("net_x", SocketId::ANY, "pool", Some(s1)).is_none());
+        assert!(socket_mismatch("net_x", s0, "pool", None).is_none());
+    }
+}
