@@ -70,6 +70,11 @@ pub enum MbufError {
         /// Bytes there are.
         available: usize,
     },
+    /// `room_mut` / `set_len`: the packet has more than one segment.
+    Segmented {
+        /// Its segments.
+        segments: u16,
+    },
 }
 
 impl fmt::Display for MbufError {
@@ -83,6 +88,9 @@ impl fmt::Display for MbufError {
             }
             MbufError::TooShort { requested, available } => {
                 write!(f, "cannot remove {requested} bytes: the segment holds {available}")
+            }
+            MbufError::Segmented { segments } => {
+                write!(f, "the packet has {segments} segments; this needs exactly one")
             }
         }
     }
@@ -556,6 +564,67 @@ impl<'p> Mbuf<'p> {
         Ok(unsafe { std::slice::from_raw_parts_mut(at.cast::<u8>(), n) })
     }
 
+    /// The whole room of a one-segment packet from its first byte: the data and the
+    /// tailroom after it, for rewriting a packet in place into a longer one; then
+    /// [`set_len`](Self::set_len) says how long it is.
+    ///
+    /// # Errors
+    /// [`MbufError::Segmented`] for a chained packet (unchanged).
+    ///
+    /// ```
+    /// # let eal = dpdk::doc_eal();
+    /// use dpdk::mbuf::{PktMbufPool, DEFAULT_DATA_ROOM};
+    /// let pool = PktMbufPool::new("doc_room", 63, 0, DEFAULT_DATA_ROOM, dpdk::SocketId::current())?;
+    /// let mut m = pool.alloc().unwrap();
+    /// m.append(4)?.copy_from_slice(b"ping");
+    /// let room = m.room_mut()?;
+    /// assert_eq!(room.len(), 2048);
+    /// room[..6].copy_from_slice(b"pong!!");
+    /// m.set_len(6)?;
+    /// assert_eq!(m.data(), b"pong!!");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn room_mut(&mut self) -> Result<&mut [u8], MbufError> {
+        let (addr, off, buf_len, segments) = {
+            let m = self.raw();
+            (m.buf_addr.cast::<u8>(), m.data_off as usize, m.buf_len as usize, m.nb_segs)
+        };
+        if segments != 1 {
+            return Err(MbufError::Segmented { segments });
+        }
+        // SAFETY: data_off..buf_len lies in the packet's own buffer, initialised as in
+        // `append`; `&mut self` is exclusive.
+        Ok(unsafe { std::slice::from_raw_parts_mut(addr.add(off), buf_len - off) })
+    }
+
+    /// Sets the length of a one-segment packet (its data and packet length), within the
+    /// room [`room_mut`](Self::room_mut) gives.
+    ///
+    /// # Errors
+    /// [`MbufError::Segmented`]; [`MbufError::NoTailroom`] when `len` exceeds the room
+    /// (unchanged either way).
+    #[inline]
+    pub fn set_len(&mut self, len: usize) -> Result<(), MbufError> {
+        let m = self.raw();
+        if m.nb_segs != 1 {
+            return Err(MbufError::Segmented { segments: m.nb_segs });
+        }
+        let room = m.buf_len as usize - m.data_off as usize;
+        if len > room {
+            let available = room.saturating_sub(m.data_len as usize);
+            let requested = len - m.data_len as usize;
+            return Err(MbufError::NoTailroom { requested, available });
+        }
+        // SAFETY: a one-segment packet owned by this handle; the length fits its room.
+        unsafe {
+            let m = self.ptr.as_ptr();
+            (*m).data_len = len as u16;
+            (*m).pkt_len = len as u32;
+        }
+        Ok(())
+    }
+
     /// Removes `n` bytes from the front of the packet (`rte_pktmbuf_adj`).
     ///
     /// # Errors
@@ -866,5 +935,67 @@ mod tests {
     fn an_mbuf_is_a_pointer() {
         assert_eq!(std::mem::size_of::<Mbuf<'static>>(), std::mem::size_of::<*mut u8>());
         assert_eq!(std::mem::size_of::<Option<Mbuf<'static>>>(), std::mem::size_of::<*mut u8>());
+    }
+}
+
+// SAFETY: an `Mbuf` is one pointer (`repr(transparent)`); `into_raw`/`from_raw` move the
+// packet's ownership through it. The ring's type carries `'p`, so it cannot outlive the
+// pool, and a ring dropped with packets in it frees them.
+unsafe impl<'p> crate::ring::RingItem for Mbuf<'p> {
+    fn into_raw(self) -> *mut std::ffi::c_void {
+        Mbuf::into_raw(self).as_ptr().cast()
+    }
+    unsafe fn from_raw(ptr: *mut std::ffi::c_void) -> Self {
+        // SAFETY: per the contract, a non-null packet pointer from `into_raw`.
+        Mbuf { ptr: unsafe { NonNull::new_unchecked(ptr.cast()) }, _pool: PhantomData }
+    }
+}
+
+impl<'p, P: crate::ring::SyncMode> crate::ring::Producer<Mbuf<'p>, P> {
+    /// Moves packets from the front of `burst` into the ring, as many as fit, and returns
+    /// how many; the rest stay in `burst`, moved to its front.
+    ///
+    /// ```
+    /// # let eal = dpdk::doc_eal();
+    /// use dpdk::mbuf::{Burst, Mbuf, PktMbufPool, DEFAULT_DATA_ROOM};
+    /// use dpdk::ring::{Ring, RingOptions};
+    /// let socket = dpdk::SocketId::current();
+    /// let pool = PktMbufPool::new("doc_ring_mb", 63, 0, DEFAULT_DATA_ROOM, socket)?;
+    /// let ring: Ring<Mbuf<'_>> = Ring::new("doc_mb_ring", 8, socket, RingOptions::new())?;
+    /// let (tx, rx) = ring.split();
+    /// let mut burst = Burst::<16>::new();
+    /// pool.alloc_bulk(&mut burst, 10)?;
+    /// assert_eq!(tx.enqueue_from_burst(&mut burst), 7); // a ring of 8 holds 7
+    /// assert_eq!(burst.len(), 3);
+    /// assert_eq!(rx.dequeue_to_burst(&mut burst).len(), 7);
+    /// assert_eq!(burst.len(), 10);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn enqueue_from_burst<const N: usize>(&self, burst: &mut Burst<'p, N>) -> usize {
+        let n = burst.len() as u32;
+        // SAFETY: an Mbuf's bits are its raw pointer (repr(transparent)), so the burst's
+        // first `n` slots are `n` raw items; the ring owns the first `sent` now.
+        unsafe {
+            let sent = self.enqueue_raw_burst(burst.as_raw().cast(), n) as usize;
+            burst.consumed(sent);
+            sent
+        }
+    }
+}
+
+impl<'p, C: crate::ring::SyncMode> crate::ring::Consumer<Mbuf<'p>, C> {
+    /// Moves up to the free room of `burst` from the ring to its end and returns them.
+    #[inline]
+    pub fn dequeue_to_burst<'b, const N: usize>(
+        &self,
+        burst: &'b mut Burst<'p, N>,
+    ) -> &'b mut [Mbuf<'p>] {
+        let (dst, room) = burst.spare_ptr();
+        // SAFETY: room for `room` pointers; each packet written is now the burst's.
+        unsafe {
+            let got = self.dequeue_raw_burst(dst.cast(), room as u32) as usize;
+            burst.added(got)
+        }
     }
 }

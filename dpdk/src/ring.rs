@@ -710,6 +710,12 @@ impl<T: RingItem, P: SyncMode, C: SyncMode> Ring<T, P, C> {
     pub fn capacity(&self) -> u32 {
         self.shared.raw.capacity()
     }
+
+    /// The raw ring, still owned by this handle (for DPDK calls this crate does not wrap,
+    /// or to see where its memory is with [`crate::malloc::socket_of`]).
+    pub fn as_ptr(&self) -> *mut ffi::rte_ring {
+        self.shared.raw.ring()
+    }
 }
 
 /// The producing end of a [`Ring`]. `Clone + Sync` in shared modes; in [`Single`] mode
@@ -806,6 +812,17 @@ impl<T: RingItem, P: SyncMode> Producer<T, P> {
             }
             done
         }
+    }
+
+    /// Enqueues up to `n` items from `src` (burst); returns how many moved into the ring.
+    ///
+    /// # Safety
+    /// `src` holds `n` items in their raw form (`RingItem::into_raw`, pointer-sized);
+    /// ownership of the first `returned` of them passes to the ring.
+    #[inline]
+    pub(crate) unsafe fn enqueue_raw_burst(&self, src: *const *mut c_void, n: u32) -> u32 {
+        // SAFETY: per the contract; this end's mode is P.
+        unsafe { self.shared.raw.enqueue::<P>(src.cast(), n, false, ITEM_SIZE) }
     }
 
     /// Enqueues copies of all of `items` or none: for `Copy` items (integers, `NonNull`),
@@ -908,6 +925,17 @@ impl<T: RingItem, C: SyncMode> Consumer<T, C> {
             unsafe { self.shared.raw.dequeue::<C>(buf.as_mut_ptr().cast(), n, false, ITEM_SIZE) };
         // SAFETY: the first `got` were written with items now owned by the caller.
         unsafe { &mut *(&mut buf[..got as usize] as *mut [MaybeUninit<T>] as *mut [T]) }
+    }
+
+    /// Dequeues up to `n` items into `dst` in their raw form; returns how many.
+    ///
+    /// # Safety
+    /// `dst` has room for `n` pointers; the caller owns the items written and takes each
+    /// back once with `RingItem::from_raw`.
+    #[inline]
+    pub(crate) unsafe fn dequeue_raw_burst(&self, dst: *mut *mut c_void, n: u32) -> u32 {
+        // SAFETY: per the contract; this end's mode is C.
+        unsafe { self.shared.raw.dequeue::<C>(dst.cast(), n, false, ITEM_SIZE) }
     }
 
     /// Dequeues exactly `n` items onto the end of `out`, or none; returns whether it did.

@@ -6,8 +6,9 @@
 
 use std::mem::MaybeUninit;
 
-use dns_wire::{build_response, parse, Action, Answer, BuildOptions, Parsed, Query};
+use dns_wire::{build_response, parse, Action, Answer, BuildOptions, NotDns, Parsed, Query};
 
+use crate::arp::{answer_arp, ArpIdentity};
 use crate::table::{DomainTable, Key};
 
 /// Frames per burst at most (the dataplane's RX burst).
@@ -76,6 +77,8 @@ pub struct Counters {
     pub answered: u64,
     /// Answers the transmit side could not send.
     pub tx_dropped: u64,
+    /// ARP requests for our address, answered.
+    pub arp_replies: u64,
     /// TSC ticks spent parsing.
     pub ticks_parse: u64,
     /// TSC ticks spent in the bulk lookups.
@@ -101,6 +104,7 @@ impl Counters {
             truncated,
             answered,
             tx_dropped,
+            arp_replies,
             ticks_parse,
             ticks_lookup,
             ticks_build,
@@ -118,6 +122,7 @@ impl Counters {
         self.truncated += truncated;
         self.answered += answered;
         self.tx_dropped += tx_dropped;
+        self.arp_replies += arp_replies;
         self.ticks_parse += ticks_parse;
         self.ticks_lookup += ticks_lookup;
         self.ticks_build += ticks_build;
@@ -138,12 +143,33 @@ impl Patterns for () {
     }
 }
 
+/// Patterns when there are some.
+impl<P: Patterns> Patterns for Option<P> {
+    fn is_blocked(&mut self, name: &[u8]) -> bool {
+        self.as_mut().is_some_and(|p| p.is_blocked(name))
+    }
+}
+
 #[cfg(feature = "hyperscan")]
 impl Patterns for crate::blocklist::Scratch<'_> {
     fn is_blocked(&mut self, name: &[u8]) -> bool {
         // hs_scan fails only on a misuse (a scratch of another database), which the types
         // rule out; treat it as no match rather than dropping the query.
         self.matches(name).unwrap_or(false)
+    }
+}
+
+impl Frame for dpdk::mbuf::Mbuf<'_> {
+    fn bytes(&self) -> &[u8] {
+        self.data()
+    }
+    fn room_mut(&mut self) -> &mut [u8] {
+        // A chained packet offers no room: its answer is not built (counted `no_room`).
+        dpdk::mbuf::Mbuf::room_mut(self).unwrap_or_default()
+    }
+    fn set_len(&mut self, len: usize) {
+        // Within the room given above, so it cannot fail.
+        let _ = dpdk::mbuf::Mbuf::set_len(self, len);
     }
 }
 
@@ -165,12 +191,19 @@ pub struct Engine<'t, P> {
     table: &'t DomainTable,
     options: BuildOptions,
     patterns: P,
+    arp: Option<ArpIdentity>,
 }
 
 impl<'t, P: Patterns> Engine<'t, P> {
     /// An engine answering from `table`, checking unlisted names against `patterns`.
     pub fn new(table: &'t DomainTable, options: BuildOptions, patterns: P) -> Self {
-        Engine { table, options, patterns }
+        Engine { table, options, patterns, arp: None }
+    }
+
+    /// Also answers ARP requests for `me` (for live clients on a tap interface).
+    pub fn answering_arp(mut self, me: ArpIdentity) -> Self {
+        self.arp = Some(me);
+        self
     }
 
     /// Answers a burst of up to [`BURST`] frames in place: `verdicts[i]` says whether
@@ -195,7 +228,7 @@ impl<'t, P: Patterns> Engine<'t, P> {
         let (mut nq, mut nk) = (0usize, 0usize);
 
         let t0 = ticks();
-        for (i, (frame, verdict)) in frames.iter().zip(verdicts.iter_mut()).enumerate() {
+        for (i, (frame, verdict)) in frames.iter_mut().zip(verdicts.iter_mut()).enumerate() {
             *verdict = Verdict::Drop;
             match parse(frame.bytes()) {
                 Parsed::Query(q) => {
@@ -207,6 +240,12 @@ impl<'t, P: Patterns> Engine<'t, P> {
                     queries[nq].write(q);
                     from[nq] = i as u8;
                     nq += 1;
+                }
+                Parsed::NotDns(NotDns::EtherType)
+                    if self.arp.is_some_and(|me| answer_arp(frame.room_mut(), &me)) =>
+                {
+                    c.arp_replies += 1;
+                    *verdict = Verdict::Send;
                 }
                 Parsed::NotDns(_) => c.not_dns += 1,
                 Parsed::Malformed(_) => c.malformed += 1,

@@ -5,8 +5,11 @@
 //! the block list's Hyperscan database on the workers' socket and each scratch on its own
 //! lcore's socket. [`placement`] reports where each one really landed.
 
+pub mod app;
+pub mod arp;
 #[cfg(feature = "hyperscan")]
 pub mod blocklist;
 pub mod engine;
+pub mod pcap;
 pub mod placement;
 pub mod table;
