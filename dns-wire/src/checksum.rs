@@ -6,7 +6,17 @@
 /// an even length; only the last piece summed may have an odd length).
 #[inline]
 pub(crate) fn add(mut acc: u64, bytes: &[u8]) -> u64 {
-    let mut chunks = bytes.chunks_exact(4);
+    // Eight bytes at a time, as two 32-bit words: the sum of at most 2^31 of them cannot
+    // overflow 64 bits.
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        if let Ok(w) = <[u8; 8]>::try_from(c) {
+            let w = u64::from_be_bytes(w);
+            acc += (w >> 32) + (w & 0xffff_ffff);
+        }
+    }
+    let rest = chunks.remainder();
+    let mut chunks = rest.chunks_exact(4);
     for c in &mut chunks {
         if let Ok(w) = <[u8; 4]>::try_from(c) {
             acc += u64::from(u32::from_be_bytes(w));
@@ -39,6 +49,26 @@ mod tests {
         assert_eq!(finish(add(0, &data)), !0xddf2);
         // Split at a 4-byte boundary gives the same sum.
         assert_eq!(finish(add(add(0, &data[..4]), &data[4..])), !0xddf2);
+    }
+
+    /// Against a plain 16-bit sum, for every length up to 40 and every split point.
+    #[test]
+    fn matches_sixteen_bit_sum() {
+        let data: Vec<u8> = (0..40u32).map(|i| (i * 37 + 11) as u8 ^ 0xa5).collect();
+        for len in 0..=data.len() {
+            let d = &data[..len];
+            let mut s = 0u64;
+            for p in d.chunks(2) {
+                s += u64::from(p[0]) << 8 | u64::from(p.get(1).copied().unwrap_or(0));
+            }
+            for split in (0..=len).step_by(2) {
+                assert_eq!(
+                    finish(add(add(0, &d[..split]), &d[split..])),
+                    finish(s),
+                    "{len} {split}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! EDNS(0) OPT record (RFC 6891).
 
 use crate::bytes::{be16, be32};
-use crate::name::{read_key, read_name, DomainKey, KeyStatus, KEY_LEN};
+use crate::name::{read_name, read_question, DomainKey, KeyStatus, KEY_LEN};
 
 /// The DNS port (RFC 1035 section 4.2.1).
 pub const DNS_PORT: u16 = 53;
@@ -309,23 +309,8 @@ fn parse_frame(frame: &[u8]) -> Result<Query, Reject> {
     }
     let dns = l4 + 8;
     let msg = frame.get(dns..l4 + udp_len).ok_or(Malformed::UdpLength)?;
-    let q = query(msg)?;
-    // Every offset is below 65536: the IP length fields are 16 bits.
-    let off = |x: usize| u16::try_from(x).map_err(|_| Reject::Malformed(Malformed::TruncatedIp));
-    Ok(Query {
-        ip,
-        l3_offset: off(l3)?,
-        l4_offset: off(l4)?,
-        dns_offset: off(dns)?,
-        question_end: off(dns + q.question_end)?,
-        id: q.id,
-        flags: q.flags,
-        qtype: q.qtype,
-        qclass: q.qclass,
-        edns: q.edns,
-        key_status: q.key_status,
-        key: q.key,
-    })
+    // l3 <= 18, l4 <= 78 and dns <= 86: the offsets fit in u16.
+    query(msg, ip, [l3 as u16, l4 as u16, dns as u16])
 }
 
 /// Checks an IPv4 header (RFC 791) at `l3`; returns where UDP starts and where the packet
@@ -374,20 +359,10 @@ fn ipv6(frame: &[u8], l3: usize) -> Result<(usize, usize), Reject> {
     Ok((l4, l4 + payload))
 }
 
-struct DnsQuery {
-    id: u16,
-    flags: u16,
-    question_end: usize,
-    qtype: u16,
-    qclass: u16,
-    edns: Option<Edns>,
-    key_status: KeyStatus,
-    key: DomainKey,
-}
-
-/// Checks a DNS message (offsets relative to `msg`).
-#[inline]
-fn query(msg: &[u8]) -> Result<DnsQuery, Reject> {
+/// Checks a DNS message (offsets relative to `msg`) that starts at `offsets[2]` of its
+/// frame (`offsets`: IP, UDP, DNS).
+#[inline(always)]
+fn query(msg: &[u8], ip: IpVersion, offsets: [u16; 3]) -> Result<Query, Reject> {
     let (Some(id), Some(flags), Some(qd), Some(an), Some(ns), Some(ar)) =
         (be16(msg, 0), be16(msg, 2), be16(msg, 4), be16(msg, 6), be16(msg, 8), be16(msg, 10))
     else {
@@ -405,18 +380,23 @@ fn query(msg: &[u8]) -> Result<DnsQuery, Reject> {
     if an != 0 || ns != 0 || ar > MAX_ADDITIONAL {
         return Err(Malformed::RecordCount.into());
     }
-    let (name, key, key_status) = read_key(msg, 12)?;
-    let (Some(qtype), Some(qclass)) = (be16(msg, name.end), be16(msg, name.end + 2)) else {
+    let (name_end, key, key_status) = read_question(msg)?;
+    let (Some(qtype), Some(qclass)) = (be16(msg, name_end), be16(msg, name_end + 2)) else {
         return Err(Malformed::TruncatedQuestion.into());
     };
-    let question_end = name.end + 4;
+    let question_end = name_end + 4;
     let mut edns = None;
     let mut pos = question_end;
     for _ in 0..ar {
-        let mut scratch = [0u8; KEY_LEN];
-        let mut too_long = false;
-        let owner = read_name(msg, pos, &mut scratch, &mut too_long)?;
-        let fixed = owner.end;
+        // The usual owner is the root (an OPT record): no name walk for it.
+        let (fixed, root) = if msg.get(pos) == Some(&0) {
+            (pos + 1, true)
+        } else {
+            let mut scratch = [0u8; KEY_LEN];
+            let mut too_long = false;
+            let owner = read_name(msg, pos, &mut scratch, &mut too_long)?;
+            (owner.end, owner.labels == 0)
+        };
         let (Some(rtype), Some(class), Some(ttl), Some(rdlen)) =
             (be16(msg, fixed), be16(msg, fixed + 2), be32(msg, fixed + 4), be16(msg, fixed + 8))
         else {
@@ -428,7 +408,7 @@ fn query(msg: &[u8]) -> Result<DnsQuery, Reject> {
         }
         if rtype == TYPE_OPT {
             // RFC 6891 section 6.1.1: the owner is the root, and there is one OPT at most.
-            if owner.labels != 0 || edns.is_some() {
+            if !root || edns.is_some() {
                 return Err(Malformed::BadOpt.into());
             }
             edns = Some(Edns {
@@ -439,5 +419,20 @@ fn query(msg: &[u8]) -> Result<DnsQuery, Reject> {
         }
         pos = next;
     }
-    Ok(DnsQuery { id, flags, question_end, qtype, qclass, edns, key_status, key })
+    let [l3_offset, l4_offset, dns_offset] = offsets;
+    Ok(Query {
+        ip,
+        l3_offset,
+        l4_offset,
+        dns_offset,
+        // The question ends within 12 + 255 + 4 bytes of the message's start.
+        question_end: dns_offset + question_end as u16,
+        id,
+        flags,
+        qtype,
+        qclass,
+        edns,
+        key_status,
+        key,
+    })
 }
