@@ -8,6 +8,7 @@
 
 use std::fmt::Write as _;
 
+pub mod ethdev;
 pub mod hash;
 pub mod malloc;
 pub mod mempool;
