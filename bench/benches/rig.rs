@@ -32,6 +32,7 @@ fn main() {
     let mut rig = Rig::from_args(eal.tsc_hz());
     let socket = SocketId::current();
     dpdk_bench::mempool::rows(&mut rig, socket);
+    dpdk_bench::ethdev::rows(&mut rig, socket);
     dpdk_bench::ring::rows(&mut rig, &eal, socket);
     dpdk_bench::hash::rows(&mut rig, socket, eal.has_hugepages());
     dpdk_bench::malloc::rows(&mut rig, socket);

@@ -9,6 +9,7 @@
 use std::fmt::Write as _;
 
 pub mod dns;
+pub mod ethdev;
 pub mod hash;
 pub mod malloc;
 pub mod mempool;

@@ -536,7 +536,8 @@ impl Port {
         config: &PortConfig,
         pool: &'p PktMbufPool,
     ) -> Result<ConfiguredPort<'p>, ConfigureError> {
-        match self.setup(config, pool) {
+        let mut rx_set_up = false;
+        match self.setup(config, pool, &mut rx_set_up) {
             Ok(()) => {
                 let claims = |n: u16| (0..n).map(|_| AtomicBool::new(false)).collect();
                 Ok(ConfiguredPort {
@@ -547,11 +548,29 @@ impl Port {
                     started: false,
                 })
             }
-            Err(error) => Err(ConfigureError { port: self, error }),
+            // RX queues set up before the failure hold packets of `pool` (drivers fill
+            // their rings at setup) and a reference to it, but the port handed back does
+            // not borrow the pool: release them now, or close the port while the pool
+            // is still alive.
+            Err(error) if rx_set_up && !self.release_rx_queues() => {
+                drop(self);
+                Err(ConfigureError { port: None, error })
+            }
+            Err(error) => Err(ConfigureError { port: Some(self), error }),
         }
     }
 
-    fn setup(&self, config: &PortConfig, pool: &PktMbufPool) -> Result<()> {
+    /// Releases every RX queue (and the packets in them) by configuring the port with
+    /// none (DPDK releases queues beyond the new count; one TX queue keeps the count
+    /// pair valid). Whether that worked.
+    fn release_rx_queues(&self) -> bool {
+        let conf = ffi::rte_eth_conf::default();
+        // SAFETY: a stopped port we own; reconfiguring releases the old RX queues.
+        let rc = unsafe { ffi::rte_eth_dev_configure(self.id, 0, 1, &conf) };
+        rc == 0
+    }
+
+    fn setup(&self, config: &PortConfig, pool: &PktMbufPool, rx_set_up: &mut bool) -> Result<()> {
         let id = self.id;
         let PortConfig { rx_queues, tx_queues, rx_descriptors, tx_descriptors } = *config;
         let info = self.info()?;
@@ -606,6 +625,7 @@ impl Port {
                     pool.as_ptr(),
                 )
             };
+            *rx_set_up = true; // even a failed setup may leave packets behind
             check_rc(rc, || {
                 Call::new(
                     "rte_eth_rx_queue_setup",
@@ -672,11 +692,13 @@ impl fmt::Debug for Port {
     }
 }
 
-/// A failed [`Port::configure`]: the port, unchanged in ownership (it may be partly
-/// configured), and why.
+/// A failed [`Port::configure`]: the port, still owned (without queues that reference
+/// the pool), and why.
 pub struct ConfigureError {
-    /// The port, to retry with another configuration.
-    pub port: Port,
+    /// The port, to retry with another configuration; `None` in the rare case where the
+    /// RX queues set up before the failure could not be released, so the port was closed
+    /// (while the pool they reference was still alive).
+    pub port: Option<Port>,
     /// Why configuring failed.
     pub error: Error,
 }
@@ -684,7 +706,7 @@ pub struct ConfigureError {
 impl fmt::Debug for ConfigureError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConfigureError")
-            .field("port", &self.port.id)
+            .field("port", &self.port.as_ref().map(Port::id))
             .field("error", &self.error)
             .finish()
     }
