@@ -920,24 +920,6 @@ impl<const N: usize> fmt::Debug for Burst<'_, N> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn errors_say_what_was_missing() {
-        let e = MbufError::NoTailroom { requested: 10, available: 4 };
-        assert_eq!(e.to_string(), "cannot append 10 bytes: 4 bytes of tailroom");
-        assert!(MbufError::TooShort { requested: 3, available: 1 }.to_string().contains("holds 1"));
-    }
-
-    #[test]
-    fn an_mbuf_is_a_pointer() {
-        assert_eq!(std::mem::size_of::<Mbuf<'static>>(), std::mem::size_of::<*mut u8>());
-        assert_eq!(std::mem::size_of::<Option<Mbuf<'static>>>(), std::mem::size_of::<*mut u8>());
-    }
-}
-
 // SAFETY: an `Mbuf` is one pointer (`repr(transparent)`); `into_raw`/`from_raw` move the
 // packet's ownership through it. The ring's type carries `'p`, so it cannot outlive the
 // pool, and a ring dropped with packets in it frees them.
@@ -997,5 +979,23 @@ impl<'p, C: crate::ring::SyncMode> crate::ring::Consumer<Mbuf<'p>, C> {
             let got = self.dequeue_raw_burst(dst.cast(), room as u32) as usize;
             burst.added(got)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_say_what_was_missing() {
+        let e = MbufError::NoTailroom { requested: 10, available: 4 };
+        assert_eq!(e.to_string(), "cannot append 10 bytes: 4 bytes of tailroom");
+        assert!(MbufError::TooShort { requested: 3, available: 1 }.to_string().contains("holds 1"));
+    }
+
+    #[test]
+    fn an_mbuf_is_a_pointer() {
+        assert_eq!(std::mem::size_of::<Mbuf<'static>>(), std::mem::size_of::<*mut u8>());
+        assert_eq!(std::mem::size_of::<Option<Mbuf<'static>>>(), std::mem::size_of::<*mut u8>());
     }
 }

@@ -193,8 +193,9 @@ fn install_signal_handlers() {
     }
 }
 
-/// The rings of one pipeline worker: packets to it and answers back, on its socket.
-type ToWorker<'p> = (Producer<Mbuf<'p>, Single>, Consumer<Mbuf<'p>, Single>);
+/// Two ends of a pipeline ring: the producer of one and the consumer of another (or of
+/// the same ring), on the worker's socket.
+type RingEnds<'p> = (Producer<Mbuf<'p>, Single>, Consumer<Mbuf<'p>, Single>);
 
 /// Per-worker state in a `SocketBox` on the worker's socket (the seed's `group_struct`).
 #[derive(Debug, Default)]
@@ -210,11 +211,10 @@ struct WorkerState {
 /// # Errors
 /// [`AppError`] naming the step that failed.
 pub fn run(config: &Config) -> Result<Report, AppError> {
-    let (&main_lcore, workers) = config
-        .lcores
-        .split_first()
-        .filter(|(_, w)| !w.is_empty())
-        .ok_or_else(|| AppError::Config("needs at least two lcores: main and a worker".into()))?;
+    let (&main_lcore, workers) =
+        config.lcores.split_first().filter(|(_, w)| !w.is_empty()).ok_or_else(|| {
+            AppError::Config("needs at least two lcores: main and a worker".into())
+        })?;
     let builder = EalBuilder::new()
         .program("dns-dataplane")
         .lcores(config.lcores.iter().copied())
@@ -273,11 +273,8 @@ fn serve(
                 .map_err(|e| AppError::Io(format!("block list {path:?}"), e))?,
             None => DEFAULT_BLOCKLIST.to_owned(),
         };
-        let patterns: Vec<&str> = text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .collect();
+        let patterns: Vec<&str> =
+            text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
         let db = crate::blocklist::Blocklist::compile(&patterns, worker_socket)
             .map_err(AppError::Blocklist)?;
         placement.objects.push(crate::placement::Placed {
@@ -327,7 +324,10 @@ fn serve(
     });
     let mac = port.mac()?;
     let mut port = port
-        .configure(&PortConfig::new(queues, queues).rx_descriptors(1024).tx_descriptors(1024), &pool)
+        .configure(
+            &PortConfig::new(queues, queues).rx_descriptors(1024).tx_descriptors(1024),
+            &pool,
+        )
         .map_err(|e| AppError::Dpdk(e.into()))?;
     port.start()?;
     if matches!(config.input, Input::Tap { .. }) {
@@ -337,7 +337,7 @@ fn serve(
 
     // Per-worker state and (pipeline) rings, each on its worker's socket.
     let mut states = Vec::new();
-    let mut rings: Vec<(ToWorker<'_>, ToWorker<'_>)> = Vec::new();
+    let mut rings: Vec<(RingEnds<'_>, RingEnds<'_>)> = Vec::new();
     for (i, w) in workers.iter().take(active_workers).enumerate() {
         let state = SocketBox::new(WorkerState::default(), w.socket());
         placement.record(format!("worker {} state", w.id()), w.socket(), state.as_ptr().cast());
@@ -615,7 +615,7 @@ const IDLE_END: Duration = Duration::from_millis(200);
 fn pipeline_io<'p>(
     rxq: &mut RxQueue<'_, 'p>,
     txq: &mut TxQueue<'_, 'p>,
-    workers: &[(Producer<Mbuf<'p>, Single>, Consumer<Mbuf<'p>, Single>)],
+    workers: &[RingEnds<'p>],
     live: bool,
     deadline: Option<Instant>,
     dropped: &mut u64,
@@ -674,7 +674,7 @@ fn pipeline_io<'p>(
 /// Moves the workers' answers to the TX queue; returns how many it took from them
 /// (answers the device refuses after retries are freed, and show in the port's stats).
 fn forward<'p>(
-    workers: &[(Producer<Mbuf<'p>, Single>, Consumer<Mbuf<'p>, Single>)],
+    workers: &[RingEnds<'p>],
     txq: &mut TxQueue<'_, 'p>,
     tx: &mut Burst<'p, BURST>,
 ) -> usize {

@@ -75,10 +75,9 @@ fn parse_args(args: &[String]) -> Result<Config, String> {
     }
     config.input = match (pcap_in, tap) {
         (Some(_), Some(_)) => return Err("--pcap-in and --tap exclude each other".into()),
-        (Some(input), None) => Input::Pcap {
-            input,
-            output: pcap_out.unwrap_or_else(|| PathBuf::from("answers.pcap")),
-        },
+        (Some(input), None) => {
+            Input::Pcap { input, output: pcap_out.unwrap_or_else(|| PathBuf::from("answers.pcap")) }
+        }
         (None, Some(iface)) => Input::Tap { iface, duration },
         (None, None) => Input::Generated { frames, seed },
     };
@@ -129,7 +128,12 @@ fn print_report(r: &Report) {
     let s = &r.port_stats;
     println!(
         "port: rx {} tx {} missed {} rx-errors {} tx-errors {} no-mbuf {} | dropped at I/O {}",
-        s.rx_packets, s.tx_packets, s.rx_missed, s.rx_errors, s.tx_errors, s.rx_no_mbuf,
+        s.rx_packets,
+        s.tx_packets,
+        s.rx_missed,
+        s.rx_errors,
+        s.tx_errors,
+        s.rx_no_mbuf,
         r.io_dropped
     );
     if let Some(g) = &r.generated {

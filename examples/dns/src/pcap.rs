@@ -133,10 +133,7 @@ mod tests {
         assert_eq!(for_each_frame(&path, |f| seen.push(f.to_vec())).unwrap(), 2);
         assert_eq!(seen, [b"first frame".to_vec(), vec![7u8; 1500]]);
         std::fs::write(&path, b"not a pcap at all, certainly not").unwrap();
-        assert_eq!(
-            for_each_frame(&path, |_| {}).unwrap_err().kind(),
-            io::ErrorKind::InvalidData
-        );
+        assert_eq!(for_each_frame(&path, |_| {}).unwrap_err().kind(), io::ErrorKind::InvalidData);
         std::fs::remove_file(&path).unwrap();
     }
 }
