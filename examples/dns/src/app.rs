@@ -11,7 +11,7 @@ use dns_wire::{BuildOptions, DomainList, GeneratedCounts, Generator, Mix};
 use dpdk::ethdev::{Port, PortConfig, RxQueue, TxQueue};
 use dpdk::mbuf::{Burst, Mbuf, PktMbufPool, DEFAULT_DATA_ROOM};
 use dpdk::ring::{Consumer, Producer, Ring, RingOptions, Single};
-use dpdk::{Eal, EalBuilder, LcoreId, Memory, SocketBox, SocketId};
+use dpdk::{Eal, EalBuilder, LcoreId, Memory, SocketBox};
 
 use crate::arp::ArpIdentity;
 use crate::engine::{Counters, Engine, Patterns, Verdict, BURST};
@@ -335,7 +335,21 @@ fn serve(
         port.set_promiscuous(true)?;
     }
 
-    // Per-worker state and (pipeline) rings, each on its worker's socket.
+    // Per-worker state, pattern scratch and (pipeline) rings, each on its worker's socket.
+    #[cfg(feature = "hyperscan")]
+    let mut scratches = Vec::new();
+    #[cfg(feature = "hyperscan")]
+    for w in workers.iter().take(active_workers) {
+        let scratch = prototype.clone_on(w.socket()).map_err(AppError::Blocklist)?;
+        placement.objects.push(crate::placement::Placed {
+            object: format!("Hyperscan scratch of worker {}", w.id()),
+            asked: w.socket(),
+            landed: scratch.memory_socket(),
+        });
+        scratches.push(Some(scratch));
+    }
+    #[cfg(not(feature = "hyperscan"))]
+    let mut scratches: Vec<Option<()>> = vec![None; active_workers];
     let mut states = Vec::new();
     let mut rings: Vec<(RingEnds<'_>, RingEnds<'_>)> = Vec::new();
     for (i, w) in workers.iter().take(active_workers).enumerate() {
@@ -378,18 +392,13 @@ fn serve(
         match config.mode {
             Mode::Pipeline => {
                 let mut io_ends = Vec::new();
-                for (((to_tx, to_rx), (from_tx, from_rx)), (w, state)) in
-                    rings.drain(..).zip(workers.iter().zip(states.iter_mut()))
+                let per_worker = workers.iter().zip(states.iter_mut()).zip(scratches.drain(..));
+                for (((to_tx, to_rx), (from_tx, from_rx)), ((w, state), patterns)) in
+                    rings.drain(..).zip(per_worker)
                 {
                     io_ends.push((to_tx, from_rx));
-                    #[cfg(feature = "hyperscan")]
-                    let proto = &prototype;
                     let table = &table;
                     let h = scope.launch(*w, move || {
-                        #[cfg(feature = "hyperscan")]
-                        let patterns = proto.clone_on(SocketId::current()).ok();
-                        #[cfg(not(feature = "hyperscan"))]
-                        let patterns = None::<()>;
                         let engine = Engine::new(table, options, patterns).answering_arp(arp);
                         pipeline_worker(engine, &to_rx, &from_tx, state);
                     })?;
@@ -400,17 +409,12 @@ fn serve(
                 pipeline_io(&mut rxq, &mut txq, &io_ends, live, deadline, &mut io_dropped);
             }
             Mode::RunToCompletion => {
-                for (q, (w, state)) in workers.iter().zip(states.iter_mut()).enumerate() {
+                let per_worker = workers.iter().zip(states.iter_mut()).zip(scratches.drain(..));
+                for (q, ((w, state), patterns)) in per_worker.enumerate() {
                     let rxq = port.rx_queue(q as u16)?;
                     let txq = port.tx_queue(q as u16)?;
-                    #[cfg(feature = "hyperscan")]
-                    let proto = &prototype;
                     let table = &table;
                     let h = scope.launch(*w, move || {
-                        #[cfg(feature = "hyperscan")]
-                        let patterns = proto.clone_on(SocketId::current()).ok();
-                        #[cfg(not(feature = "hyperscan"))]
-                        let patterns = None::<()>;
                         let engine = Engine::new(table, options, patterns).answering_arp(arp);
                         rtc_worker(engine, rxq, txq, state, live, deadline);
                     })?;
@@ -430,7 +434,7 @@ fn serve(
     })?;
     let elapsed = started.elapsed();
     let port_stats = port.stats()?;
-    port.stop()?;
+    // Dropping the port stops and closes it; net_pcap flushes its output capture.
     drop(port);
 
     let tsc_hz = eal.tsc_hz();

@@ -49,11 +49,12 @@ impl Placement {
 impl fmt::Display for Placement {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "placement report ({} objects):", self.objects.len())?;
-        writeln!(f, "  {:<34} {:>8} {:>8}", "object", "asked", "landed")?;
+        let width = self.objects.iter().map(|p| p.object.len()).max().unwrap_or(0).max(6);
+        writeln!(f, "  {:<width$} {:>10} {:>10}", "object", "asked", "landed")?;
         for p in &self.objects {
             let landed = p.landed.map_or_else(|| "unknown".to_owned(), |s| s.to_string());
             let flag = if p.is_mismatch() { "  WARNING: not where asked" } else { "" };
-            writeln!(f, "  {:<34} {:>8} {:>8}{flag}", p.object, p.asked.to_string(), landed)?;
+            writeln!(f, "  {:<width$} {:>10} {:>10}{flag}", p.object, p.asked.to_string(), landed)?;
         }
         Ok(())
     }

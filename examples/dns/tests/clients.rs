@@ -42,11 +42,7 @@ impl Netns {
 
     fn run(&self, cmd: &[&str]) -> Output {
         let out = self.exec(cmd).output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-        assert!(
-            out.status.success(),
-            "{cmd:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
         out
     }
 }
@@ -107,8 +103,7 @@ impl Dataplane {
         let mut dp = Dataplane { child };
         // The tap interface appears when the port is created; then give it our address.
         let deadline = Instant::now() + Duration::from_secs(30);
-        while !ns.exec(&["ip", "link", "show", iface]).output().is_ok_and(|o| o.status.success())
-        {
+        while !ns.exec(&["ip", "link", "show", iface]).output().is_ok_and(|o| o.status.success()) {
             if let Ok(Some(status)) = dp.child.try_wait() {
                 panic!("the dataplane exited ({status}) before its tap came up:\n{}", dp.output());
             }
