@@ -33,6 +33,8 @@ mod hyperscan {
             .allowlist_type("hs_.*|match_event_handler")
             .allowlist_var("HS_.*")
             .layout_tests(true)
+            // hs.h's comments hold indented prose that rustdoc would run as doctests.
+            .generate_comments(false)
             .generate()
             .expect("bindgen over hs.h");
         let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("hs.rs");
