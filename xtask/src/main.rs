@@ -30,12 +30,14 @@ Commands:
   demo     install what is missing, set up hugepages, run the main job
            (examples numa_topology and tour)
   test     install what is missing, set up hugepages, run every test:
-             [1/5] cargo fmt --all -- --check
-             [2/5] cargo clippy --workspace --all-targets -- -D warnings
-             [3/5] cargo test --workspace --all-targets       DPDK_RS_MEMORY=hugepages
-             [4/5] cargo nextest run --workspace --all-targets DPDK_RS_MEMORY=no-huge
+             [1/6] cargo fmt --all -- --check
+             [2/6] cargo clippy --workspace --all-targets -- -D warnings
+             [3/6] cargo clippy -p dns-dataplane --all-targets -- -D warnings
+                   (the dataplane without its hyperscan feature)
+             [4/6] cargo test --workspace --all-targets       DPDK_RS_MEMORY=hugepages
+             [5/6] cargo nextest run --workspace --all-targets DPDK_RS_MEMORY=no-huge
                    (cargo test ... when cargo-nextest is not installed)
-             [5/5] cargo test --workspace --doc              (hugepages if available)
+             [6/6] cargo test --workspace --doc              (hugepages if available)
            stops at the first failure with `FAILED: <step>` and a non-zero exit
   bench    set up, then cargo bench -p dpdk-bench (results: BENCHMARKS.md)
   setup    only install what is missing and set up hugepages; print the state

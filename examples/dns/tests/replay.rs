@@ -13,11 +13,8 @@ fn dataplane(args: &[&str]) -> (bool, String) {
         .args(args)
         .output()
         .expect("run the dataplane");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     (out.status.success(), text)
 }
 
@@ -58,12 +55,8 @@ fn a_capture_is_replayed_and_its_answers_written() {
     w.finish().unwrap();
     let g = *gen.counts();
 
-    let (ok, text) = dataplane(&[
-        "--pcap-in",
-        input.to_str().unwrap(),
-        "--pcap-out",
-        output.to_str().unwrap(),
-    ]);
+    let (ok, text) =
+        dataplane(&["--pcap-in", input.to_str().unwrap(), "--pcap-out", output.to_str().unwrap()]);
     println!("{text}");
     assert!(ok, "the dataplane failed");
     let mut by_rcode = [0u64; 3];
