@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use dpdk::ethdev::{port_ids, Port, PortConfig, MAX_PORTS};
 use dpdk::mbuf::{Burst, MbufError, PktMbufPool, DEFAULT_DATA_ROOM, HEADROOM};
 use dpdk::mempool::PoolEmpty;
-use dpdk::Error;
+use dpdk::{Error, SocketId};
 use dpdk_tests::{
     assert_child_passed, eal, require_child, run_child_under, unique_name, EAL_VDEVS,
 };
@@ -183,6 +183,35 @@ fn bad_input_gets_typed_errors() {
         Port::attach_vdev("net_ring_ptr,internal=0x1234"),
         Err(Error::InvalidArgument { .. })
     ));
+    // Drivers that could take over ports this crate owns, or adopt rings made elsewhere.
+    for devargs in [
+        "net_bonding_t0,mode=0,slave=net_null0",
+        "net_failsafe_t0,dev(net_null0)",
+        "net_ring_na,nodeaction=r1:0:ATTACH",
+    ] {
+        match Port::attach_vdev(devargs) {
+            Err(Error::InvalidArgument { message, .. }) => {
+                assert!(message.contains("net_"), "{message}")
+            }
+            other => panic!("{devargs}: {other:?}"),
+        }
+    }
+    // A ring net_ring would adopt: refused by name from safe code, and if C made one,
+    // the port is refused.
+    let adopt = ring_name("hj");
+    let ring_name_of = format!("ETH_RXTX0_{adopt}");
+    assert!(matches!(
+        dpdk::Ring::<Box<u8>>::new(&ring_name_of, 64, SocketId::ANY, dpdk::RingOptions::new()),
+        Err(Error::InvalidName { .. })
+    ));
+    let c_name = std::ffi::CString::new(ring_name_of).unwrap();
+    // SAFETY: a plain ring creation through DPDK's C API, freed below.
+    let c_ring =
+        unsafe { dpdk::ffi::rte_ring_create(c_name.as_ptr(), 64, SocketId::ANY.as_raw(), 0) };
+    assert!(!c_ring.is_null());
+    assert!(matches!(Port::attach_vdev(&adopt), Err(Error::AlreadyExists { .. })));
+    // SAFETY: the ring made above, used by nothing.
+    unsafe { dpdk::ffi::rte_ring_free(c_ring) };
 
     let name = ring_name("e");
     let port = Port::attach_vdev(&name).unwrap();
@@ -259,7 +288,7 @@ fn mbufs_grow_and_shrink_within_their_room() {
     assert_eq!(m.len(), 50);
     assert_eq!(m.trim(51).unwrap_err(), MbufError::TooShort { requested: 51, available: 50 });
     assert_eq!(m.adj(51).unwrap_err(), MbufError::TooShort { requested: 51, available: 50 });
-    m.data_mut()[0] = 9;
+    m.data_mut().unwrap()[0] = 9;
     // Through a raw pointer (as through a ring) and back.
     let raw = m.into_raw();
     assert_eq!(pool.in_use(), 1);
@@ -270,6 +299,30 @@ fn mbufs_grow_and_shrink_within_their_room() {
     assert_eq!((m.len(), m.headroom()), (0, HEADROOM as usize));
     drop(m);
     assert_eq!(pool.in_use(), 0);
+
+    // Packets a driver could hand out shared (here made by DPDK's C API): neither the
+    // direct packet nor the one attached to its buffer may be written; clearing the
+    // attached one gives the buffer back.
+    let mut direct = pool.alloc().unwrap();
+    direct.append(10).unwrap().fill(3);
+    let attached = pool.alloc().unwrap().into_raw();
+    // SAFETY: attaches a fresh packet to `direct`'s buffer (DPDK raises direct's
+    // reference count); `attached` is taken back by a handle once.
+    let mut attached = unsafe {
+        dpdk::ffi::rte_pktmbuf_attach(attached.as_ptr(), direct.as_ptr());
+        pool.from_raw(attached)
+    };
+    assert_eq!(attached.data(), direct.data());
+    assert_eq!(direct.data_mut().unwrap_err(), MbufError::Shared);
+    assert_eq!(direct.append(1).unwrap_err(), MbufError::Shared);
+    assert_eq!(direct.trim(1).unwrap_err(), MbufError::Shared);
+    assert_eq!(attached.data_mut().unwrap_err(), MbufError::Shared);
+    assert_eq!(attached.room_mut().unwrap_err(), MbufError::Shared);
+    attached.clear();
+    direct.data_mut().unwrap()[0] = 4;
+    assert_eq!(attached.len(), 0);
+    drop((direct, attached));
+    assert_eq!(pool.in_use(), 0, "both packets and the buffer went back");
 
     // Bulk allocation is all or nothing; a burst frees what it holds.
     let mut burst = Burst::<64>::new();
@@ -369,7 +422,7 @@ fn pcap_rx_reads_a_capture_and_tx_writes_one() {
             }
             // Send what came in straight back out, reversed in place to tell it apart.
             for m in burst.iter_mut() {
-                m.data_mut().reverse();
+                m.data_mut().unwrap().reverse();
             }
             while !burst.is_empty() {
                 tx.tx_burst(&mut burst);

@@ -201,6 +201,8 @@ impl EalBuilder {
     }
 
     /// Add a virtual device, e.g. `net_ring0` or `net_pcap0,rx_pcap=in.pcap` (`--vdev`).
+    /// [`build`](Self::build) refuses drivers outside
+    /// [`SAFE_VDEV_DRIVERS`](crate::ethdev::SAFE_VDEV_DRIVERS) and arguments to net_ring.
     pub fn vdev(mut self, devargs: impl Into<String>) -> Self {
         self.vdevs.push(devargs.into());
         self
@@ -329,6 +331,12 @@ impl EalBuilder {
     /// [`Error::EalAlreadyInitialized`].
     #[doc(alias = "rte_eal_init")]
     pub fn build(&self) -> Result<Eal> {
+        for vdev in &self.vdevs {
+            crate::ethdev::check_vdev(vdev).map_err(|message| Error::InvalidArgument {
+                call: Call::new("rte_eal_init", format!("--vdev {vdev}")),
+                message,
+            })?;
+        }
         if let Err(state) =
             STATE.compare_exchange(UNINIT, INITIALISING, Ordering::AcqRel, Ordering::Acquire)
         {

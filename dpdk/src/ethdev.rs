@@ -87,6 +87,26 @@
 //! });
 //! ```
 //!
+//! Packets sent must come from a pool that outlives the port's own, since the device may
+//! hold them until it is closed:
+//!
+//! ```compile_fail
+//! # let eal = dpdk::doc_eal();
+//! use dpdk::ethdev::{Port, PortConfig};
+//! use dpdk::mbuf::{Burst, PktMbufPool};
+//! let s = dpdk::SocketId::current();
+//! let pool = PktMbufPool::new("cf_ep4", 255, 0, 2176, s).unwrap();
+//! let port = Port::attach_vdev("net_ring_cf4").unwrap();
+//! let mut port = port.configure(&PortConfig::new(1, 1), &pool).unwrap();
+//! port.start().unwrap();
+//! {
+//!     let short = PktMbufPool::new("cf_ep5", 63, 0, 2176, s).unwrap();
+//!     let mut burst = Burst::<4>::new();
+//!     short.alloc_bulk(&mut burst, 4).unwrap();
+//!     port.tx_queue(0).unwrap().tx_burst(&mut burst); // error: `short` dies first
+//! }
+//! ```
+//!
 //! # Speed
 //! `rx_burst` and `tx_burst` are DPDK's inline `rte_eth_rx_burst` / `rte_eth_tx_burst`
 //! of 22.11 ported to Rust: they index `rte_eth_fp_ops` (public in `rte_ethdev_core.h`),
@@ -273,6 +293,33 @@ impl PortConfig {
     }
 }
 
+/// The virtual-device drivers this crate lets safe code plug in (by `--vdev` name prefix).
+///
+/// Others can break the ownership the types promise: `net_bonding` and `net_failsafe`
+/// take over ports that a [`ConfiguredPort`] already owns and feed them packets of
+/// another pool; `net_ring`'s arguments adopt rings made elsewhere (or, with
+/// `internal=`, a raw pointer). Devices given to the EAL as raw arguments
+/// ([`crate::EalBuilder::arg`], `DPDK_RS_EAL_ARGS`) are trusted as they are.
+pub const SAFE_VDEV_DRIVERS: &[&str] = &["net_null", "net_pcap", "net_tap", "net_ring"];
+
+/// Whether `devargs` names an allowed driver with arguments it may take.
+pub(crate) fn check_vdev(devargs: &str) -> std::result::Result<(), String> {
+    let (name, args) = devargs.split_once(',').unwrap_or((devargs, ""));
+    let Some(driver) = SAFE_VDEV_DRIVERS.iter().find(|d| name.starts_with(**d)) else {
+        return Err(format!(
+            "{name:?}: only the drivers {SAFE_VDEV_DRIVERS:?} are plugged in by safe code (others \
+             can take over ports this crate owns)"
+        ));
+    };
+    if *driver == "net_ring" && !args.trim().is_empty() {
+        return Err(format!(
+            "{name:?}: net_ring takes no arguments here (`nodeaction` adopts rings made \
+             elsewhere, `internal` is a raw pointer)"
+        ));
+    }
+    Ok(())
+}
+
 /// The warning for an RX pool on another socket than its port, if they differ.
 fn socket_mismatch(
     port: &str,
@@ -338,8 +385,9 @@ impl Port {
     ///
     /// # Errors
     /// [`Error::InvalidName`] for an empty name or a NUL byte; [`Error::InvalidArgument`]
-    /// for net_ring's `internal=` (a raw pointer); [`Error::AlreadyExists`] when a
-    /// device of that name exists; what the driver reports otherwise (an unknown driver
+    /// for a driver outside [`SAFE_VDEV_DRIVERS`] or arguments to net_ring;
+    /// [`Error::AlreadyExists`] when a device of that name exists (or, for net_ring, a
+    /// ring it would adopt); what the driver reports otherwise (an unknown driver
     /// is [`Error::NotFound`]).
     #[doc(alias = "rte_vdev_init")]
     pub fn attach_vdev(devargs: &str) -> Result<Port> {
@@ -352,19 +400,27 @@ impl Port {
             name: args.into(),
             reason: "it holds a NUL byte",
         })?;
-        if name.starts_with("net_ring")
-            && args.split(',').any(|a| a.trim_start().starts_with("internal"))
-        {
-            return Err(Error::InvalidArgument {
-                call: call(),
-                message: "net_ring's `internal` argument is a raw pointer; refused".into(),
-            });
-        }
+        check_vdev(devargs).map_err(|message| Error::InvalidArgument { call: call(), message })?;
         if lookup(name).is_some() {
             return Err(Error::AlreadyExists {
                 call: call(),
                 message: "a port of that name exists".into(),
             });
+        }
+        if name.starts_with("net_ring") {
+            // When it cannot create its rings, net_ring adopts existing ones of the same
+            // names: refuse rather than let a port hand out someone else's ring contents.
+            for queue in 0..ffi::RTE_PMD_RING_MAX_RX_RINGS.max(ffi::RTE_PMD_RING_MAX_TX_RINGS) {
+                let ring = CString::new(format!("{}{queue}_{name}", crate::ring::NET_RING_PREFIX))
+                    .expect("no NUL in a checked name");
+                // SAFETY: a lookup by NUL-terminated name.
+                if !unsafe { ffi::rte_ring_lookup(ring.as_ptr()) }.is_null() {
+                    return Err(Error::AlreadyExists {
+                        call: call(),
+                        message: format!("a ring named {ring:?}, which net_ring would adopt"),
+                    });
+                }
+            }
         }
         // SAFETY: NUL-terminated name and arguments; the driver parses them.
         let rc = unsafe { ffi::rte_vdev_init(cname.as_ptr(), cargs.as_ptr()) };
@@ -541,6 +597,7 @@ impl Port {
             Ok(()) => {
                 let claims = |n: u16| (0..n).map(|_| AtomicBool::new(false)).collect();
                 Ok(ConfiguredPort {
+                    _invariant: PhantomData,
                     rx: claims(config.rx_queues),
                     tx: claims(config.tx_queues),
                     port: self,
@@ -736,6 +793,10 @@ impl From<ConfigureError> for Error {
 pub struct ConfiguredPort<'p> {
     port: Port,
     pool: &'p PktMbufPool,
+    /// `'p` is invariant: a covariant port could be viewed with a shorter pool lifetime,
+    /// and `tx_burst`'s "packets from pools that outlive the port's" would then admit
+    /// packets of a pool dropped while the device still holds them.
+    _invariant: PhantomData<fn(&'p PktMbufPool) -> &'p PktMbufPool>,
     rx: Box<[AtomicBool]>,
     tx: Box<[AtomicBool]>,
     started: bool,

@@ -75,6 +75,10 @@ pub enum MbufError {
         /// Its segments.
         segments: u16,
     },
+    /// The packet or its data buffer is shared (a reference count above 1, an indirect
+    /// packet, or an external buffer with other users), as some drivers hand them out:
+    /// writing would change what another holder sees.
+    Shared,
 }
 
 impl fmt::Display for MbufError {
@@ -91,6 +95,9 @@ impl fmt::Display for MbufError {
             }
             MbufError::Segmented { segments } => {
                 write!(f, "the packet has {segments} segments; this needs exactly one")
+            }
+            MbufError::Shared => {
+                write!(f, "the packet or its data buffer is shared; it cannot be written")
             }
         }
     }
@@ -463,6 +470,38 @@ impl<'p> Mbuf<'p> {
         unsafe { self.ptr.as_ref() }
     }
 
+    /// Whether this handle is the packet header's only holder (reference count 1, read
+    /// atomically as DPDK does). Packets from this crate always are; a driver could hand
+    /// out shared ones.
+    #[inline(always)]
+    fn header_exclusive(&self) -> bool {
+        // SAFETY: a live packet; DPDK updates refcnt atomically.
+        let refcnt =
+            unsafe { AtomicU16::from_ptr(std::ptr::addr_of_mut!((*self.ptr.as_ptr()).refcnt)) };
+        refcnt.load(Ordering::Relaxed) == 1
+    }
+
+    /// Whether the packet's data may be written through this handle: it holds the header
+    /// alone and the data buffer is the packet's own, or an external buffer with no other
+    /// user.
+    #[inline(always)]
+    fn data_exclusive(&self) -> bool {
+        let flags = self.raw().ol_flags;
+        if !self.header_exclusive() || flags & ffi::RTE_MBUF_F_INDIRECT != 0 {
+            return false;
+        }
+        if flags & ffi::RTE_MBUF_F_EXTERNAL == 0 {
+            return true;
+        }
+        let shinfo = self.raw().shinfo;
+        // SAFETY: an external-buffer packet has its shared info; refcnt_atomic is atomic.
+        !shinfo.is_null()
+            && unsafe {
+                AtomicU16::from_ptr(std::ptr::addr_of_mut!((*shinfo).refcnt))
+                    .load(Ordering::Relaxed)
+            } == 1
+    }
+
     /// The bytes of the first segment (`rte_pktmbuf_mtod`, `data_len` bytes).
     #[doc(alias = "rte_pktmbuf_mtod")]
     #[inline]
@@ -478,15 +517,21 @@ impl<'p> Mbuf<'p> {
     }
 
     /// The bytes of the first segment, writable.
+    ///
+    /// # Errors
+    /// [`MbufError::Shared`] when a driver handed out a packet whose data others hold too.
     #[inline]
-    pub fn data_mut(&mut self) -> &mut [u8] {
+    pub fn data_mut(&mut self) -> Result<&mut [u8], MbufError> {
+        if !self.data_exclusive() {
+            return Err(MbufError::Shared);
+        }
         let (addr, off, len) = {
             let m = self.raw();
             (m.buf_addr.cast::<u8>(), m.data_off as usize, m.data_len as usize)
         };
-        // SAFETY: as in `data`; the packet and its buffer are ours alone (reference
-        // count 1, own buffer) and `&mut self` is exclusive.
-        unsafe { std::slice::from_raw_parts_mut(addr.add(off), len) }
+        // SAFETY: as in `data`; the packet and its buffer are ours alone (checked above)
+        // and `&mut self` is exclusive.
+        Ok(unsafe { std::slice::from_raw_parts_mut(addr.add(off), len) })
     }
 
     /// Bytes in the first segment (`rte_pktmbuf_data_len`).
@@ -536,6 +581,9 @@ impl<'p> Mbuf<'p> {
     /// [`MbufError::NoTailroom`] (the packet is unchanged).
     #[doc(alias = "rte_pktmbuf_append")]
     pub fn append(&mut self, n: usize) -> Result<&mut [u8], MbufError> {
+        if !self.data_exclusive() {
+            return Err(MbufError::Shared);
+        }
         let available = self.tailroom();
         let len = u16::try_from(n).ok().filter(|_| n <= available);
         let len = len.ok_or(MbufError::NoTailroom { requested: n, available })?;
@@ -554,6 +602,9 @@ impl<'p> Mbuf<'p> {
     /// [`MbufError::NoHeadroom`] (the packet is unchanged).
     #[doc(alias = "rte_pktmbuf_prepend")]
     pub fn prepend(&mut self, n: usize) -> Result<&mut [u8], MbufError> {
+        if !self.data_exclusive() {
+            return Err(MbufError::Shared);
+        }
         let available = self.headroom();
         let len = u16::try_from(n).ok().filter(|_| n <= available);
         let len = len.ok_or(MbufError::NoHeadroom { requested: n, available })?;
@@ -593,6 +644,9 @@ impl<'p> Mbuf<'p> {
         if segments != 1 {
             return Err(MbufError::Segmented { segments });
         }
+        if !self.data_exclusive() {
+            return Err(MbufError::Shared);
+        }
         // SAFETY: data_off..buf_len lies in the packet's own buffer, initialised as in
         // `append`; `&mut self` is exclusive.
         Ok(unsafe { std::slice::from_raw_parts_mut(addr.add(off), buf_len - off) })
@@ -606,6 +660,9 @@ impl<'p> Mbuf<'p> {
     /// (unchanged either way).
     #[inline]
     pub fn set_len(&mut self, len: usize) -> Result<(), MbufError> {
+        if !self.header_exclusive() {
+            return Err(MbufError::Shared);
+        }
         let m = self.raw();
         if m.nb_segs != 1 {
             return Err(MbufError::Segmented { segments: m.nb_segs });
@@ -631,6 +688,9 @@ impl<'p> Mbuf<'p> {
     /// [`MbufError::TooShort`] if the first segment holds fewer (unchanged).
     #[doc(alias = "rte_pktmbuf_adj")]
     pub fn adj(&mut self, n: usize) -> Result<(), MbufError> {
+        if !self.header_exclusive() {
+            return Err(MbufError::Shared);
+        }
         let available = self.len();
         let len = u16::try_from(n).ok().filter(|_| n <= available);
         let len = len.ok_or(MbufError::TooShort { requested: n, available })?;
@@ -646,6 +706,9 @@ impl<'p> Mbuf<'p> {
     /// [`MbufError::TooShort`] if the last segment holds fewer (unchanged).
     #[doc(alias = "rte_pktmbuf_trim")]
     pub fn trim(&mut self, n: usize) -> Result<(), MbufError> {
+        if !self.header_exclusive() {
+            return Err(MbufError::Shared);
+        }
         // SAFETY: a live packet.
         let available = unsafe { (*ffi::rte_pktmbuf_lastseg(self.ptr.as_ptr())).data_len };
         let available = available as usize;
@@ -659,7 +722,18 @@ impl<'p> Mbuf<'p> {
 
     /// Empties the packet, keeping its buffer, with the default headroom (as fresh).
     #[doc(alias = "rte_pktmbuf_reset")]
+    ///
+    /// # Panics
+    /// If a driver handed out this packet shared by reference count (others hold the same
+    /// header); packets of this crate never are.
     pub fn clear(&mut self) {
+        assert!(self.header_exclusive(), "Mbuf::clear on a packet others hold too");
+        if self.raw().ol_flags & (ffi::RTE_MBUF_F_INDIRECT | ffi::RTE_MBUF_F_EXTERNAL) != 0 {
+            // Give the borrowed buffer back and take the packet's own (the reset below
+            // would otherwise forget that it is attached, and the free would not detach).
+            // SAFETY: a packet we hold alone, attached to another's buffer.
+            unsafe { ffi::rte_pktmbuf_detach(self.ptr.as_ptr()) };
+        }
         if self.segments() == 1 {
             // SAFETY: a single-segment packet owned by us.
             unsafe { reset(self.ptr.as_ptr()) }

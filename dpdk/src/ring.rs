@@ -32,6 +32,22 @@
 //! });
 //! ```
 //!
+//! Items keep their full type through the ring: what comes out cannot outlive what went
+//! in.
+//!
+//! ```compile_fail
+//! # let eal = dpdk::doc_eal();
+//! use dpdk::ring::{Ring, RingOptions};
+//! let ring: Ring<Box<&'static str>> =
+//!     Ring::new("cf_var", 8, dpdk::SocketId::ANY, RingOptions::new()).unwrap();
+//! let (tx, rx) = ring.split();
+//! {
+//!     let owned = String::from("short-lived");
+//!     tx.enqueue(Box::new(owned.as_str())).unwrap(); // error: `owned` does not live long enough
+//! }
+//! let dangling: &'static str = *rx.dequeue().unwrap();
+//! ```
+//!
 //! # Speed
 //! Multi- and single-producer/consumer enqueue and dequeue are DPDK's 22.11 algorithm
 //! (`__rte_ring_move_prod_head`, element copy, `__rte_ring_update_tail`) ported to Rust
@@ -292,6 +308,9 @@ fn atomic(p: *mut u32) -> &'static AtomicU32 {
     unsafe { AtomicU32::from_ptr(p) }
 }
 
+/// The prefix of the rings the net_ring driver makes (`ETH_RXTX<queue>_<device>`).
+pub(crate) const NET_RING_PREFIX: &str = "ETH_RXTX";
+
 impl RawRing {
     fn create(name: &str, esize: u32, count: u32, socket: SocketId, flags: u32) -> Result<RawRing> {
         let call = || {
@@ -304,6 +323,15 @@ impl RawRing {
             )
         };
         let cname = check_name(name, NAME_MAX, call)?;
+        if name.starts_with(NET_RING_PREFIX) {
+            // net_ring takes over existing rings of these names for a new port, which
+            // would then hand out whatever this ring holds as packets.
+            return Err(Error::InvalidName {
+                call: call(),
+                name: name.into(),
+                reason: "names starting with ETH_RXTX are net_ring's own",
+            });
+        }
         let invalid = |message: String| Error::InvalidArgument { call: call(), message };
         if count == 0 {
             return Err(invalid("a ring needs a count of at least 1".into()));
@@ -619,7 +647,10 @@ struct Shared<T> {
     drop_items: unsafe fn(&RawRing),
     /// Whether the ring is ours to drain and free (not for rings found by name).
     owned: bool,
-    _items: PhantomData<T>,
+    /// Invariant in `T`: a covariant ring would let a `Producer<Box<&'static str>>` be
+    /// used as a `Producer<Box<&'short str>>`, and the item would come out of the other
+    /// end as `&'static` after its referent died.
+    _items: PhantomData<fn(T) -> T>,
 }
 
 impl<T> Drop for Shared<T> {

@@ -572,10 +572,10 @@ fn answer_burst<P: Patterns>(
 
 /// A pipeline worker: bursts from the I/O lcore, answers back to it, until told to stop
 /// and its ring is empty.
-fn pipeline_worker<P: Patterns>(
+fn pipeline_worker<'p, P: Patterns>(
     mut engine: Engine<'_, P>,
-    from_io: &Consumer<Mbuf<'_>, Single>,
-    to_io: &Producer<Mbuf<'_>, Single>,
+    from_io: &Consumer<Mbuf<'p>, Single>,
+    to_io: &Producer<Mbuf<'p>, Single>,
     state: &mut WorkerState,
 ) {
     let mut burst = Burst::<BURST>::new();
