@@ -182,6 +182,54 @@ impl From<dpdk::Error> for AppError {
 /// Set by SIGINT/SIGTERM (tap mode) and by the I/O side when the input is exhausted.
 static STOP: AtomicBool = AtomicBool::new(false);
 
+/// Sets [`STOP`] when dropped.
+struct StopOnDrop;
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        STOP.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Which workers have finished (returned or panicked).
+struct Progress {
+    finished: Vec<AtomicBool>,
+}
+
+/// Marks a worker finished when dropped, on return or while unwinding from a panic.
+struct Finished<'a>(&'a AtomicBool);
+
+impl Drop for Finished<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+impl Progress {
+    fn new(workers: usize) -> Self {
+        Progress { finished: (0..workers).map(|_| AtomicBool::new(false)).collect() }
+    }
+
+    fn finished_on_drop(&self, worker: usize) -> Finished<'_> {
+        Finished(&self.finished[worker])
+    }
+
+    fn is_finished(&self, worker: usize) -> bool {
+        self.finished[worker].load(Ordering::Acquire)
+    }
+
+    fn all_finished(&self) -> bool {
+        (0..self.finished.len()).all(|w| self.is_finished(w))
+    }
+}
+
+/// What the pipeline's I/O side needs to know about the run.
+struct Io<'a> {
+    live: bool,
+    deadline: Option<Instant>,
+    progress: &'a Progress,
+}
+
 extern "C" fn on_signal(_: libc::c_int) {
     STOP.store(true, Ordering::Relaxed);
 }
@@ -215,6 +263,23 @@ pub fn run(config: &Config) -> Result<Report, AppError> {
         config.lcores.split_first().filter(|(_, w)| !w.is_empty()).ok_or_else(|| {
             AppError::Config("needs at least two lcores: main and a worker".into())
         })?;
+    let mut sorted = config.lcores.clone();
+    sorted.sort_unstable();
+    if sorted.windows(2).any(|w| w[0] == w[1]) {
+        return Err(AppError::Config(format!("lcores {:?}: each lcore once", config.lcores)));
+    }
+    let device_args = match &config.input {
+        Input::Pcap { input, output } => {
+            vec![input.display().to_string(), output.display().to_string()]
+        }
+        Input::Tap { iface, .. } => vec![iface.clone()],
+        Input::Generated { .. } => vec![],
+    };
+    if let Some(arg) = device_args.iter().find(|a| a.contains(',') || a.contains('=')) {
+        return Err(AppError::Config(format!(
+            "{arg:?}: a device argument cannot hold ',' or '=' (DPDK would split it there)"
+        )));
+    }
     let builder = EalBuilder::new()
         .program("dns-dataplane")
         .lcores(config.lcores.iter().copied())
@@ -275,17 +340,25 @@ fn serve(
         };
         let patterns: Vec<&str> =
             text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
-        let db = crate::blocklist::Blocklist::compile(&patterns, worker_socket)
-            .map_err(AppError::Blocklist)?;
-        placement.objects.push(crate::placement::Placed {
-            object: format!("Hyperscan database ({} patterns)", db.len()),
-            asked: worker_socket,
-            landed: db.memory_socket(),
-        });
-        db
+        if patterns.is_empty() {
+            None
+        } else {
+            let db = crate::blocklist::Blocklist::compile(&patterns, worker_socket)
+                .map_err(AppError::Blocklist)?;
+            placement.objects.push(crate::placement::Placed {
+                object: format!("Hyperscan database ({} patterns)", db.len()),
+                asked: worker_socket,
+                landed: db.memory_socket(),
+            });
+            Some(db)
+        }
     };
     #[cfg(feature = "hyperscan")]
-    let prototype = blocklist.prototype(worker_socket).map_err(AppError::Blocklist)?;
+    let prototype = blocklist
+        .as_ref()
+        .map(|db| db.prototype(worker_socket))
+        .transpose()
+        .map_err(AppError::Blocklist)?;
 
     // The port, and the mbuf pool on its socket.
     let scratch_dir = std::env::temp_dir().join(format!("dns-dataplane-{}", std::process::id()));
@@ -340,6 +413,10 @@ fn serve(
     let mut scratches = Vec::new();
     #[cfg(feature = "hyperscan")]
     for w in workers.iter().take(active_workers) {
+        let Some(prototype) = &prototype else {
+            scratches.push(None);
+            continue;
+        };
         let scratch = prototype.clone_on(w.socket()).map_err(AppError::Blocklist)?;
         placement.objects.push(crate::placement::Placed {
             object: format!("Hyperscan scratch of worker {}", w.id()),
@@ -380,25 +457,31 @@ fn serve(
         _ => None,
     };
     let live = matches!(config.input, Input::Tap { .. });
+    STOP.store(false, Ordering::Relaxed);
     if live {
+        // Left installed: the process ends after the run.
         install_signal_handlers();
     }
-    STOP.store(false, Ordering::Relaxed);
+    let progress = Progress::new(active_workers);
 
     let started = Instant::now();
     let mut io_dropped = 0u64;
     eal.scope(|scope| -> Result<(), AppError> {
+        // Whatever ends this body (a failed launch included), the workers are told to
+        // stop, so that the scope's wait for them returns.
+        let _stop = StopOnDrop;
         let mut handles = Vec::new();
         match config.mode {
             Mode::Pipeline => {
                 let mut io_ends = Vec::new();
                 let per_worker = workers.iter().zip(states.iter_mut()).zip(scratches.drain(..));
-                for (((to_tx, to_rx), (from_tx, from_rx)), ((w, state), patterns)) in
-                    rings.drain(..).zip(per_worker)
+                for (i, (((to_tx, to_rx), (from_tx, from_rx)), ((w, state), patterns))) in
+                    rings.drain(..).zip(per_worker).enumerate()
                 {
                     io_ends.push((to_tx, from_rx));
-                    let table = &table;
+                    let (table, progress) = (&table, &progress);
                     let h = scope.launch(*w, move || {
+                        let _done = progress.finished_on_drop(i);
                         let engine = Engine::new(table, options, patterns).answering_arp(arp);
                         pipeline_worker(engine, &to_rx, &from_tx, state);
                     })?;
@@ -406,7 +489,8 @@ fn serve(
                 }
                 let mut rxq = port.rx_queue(0)?;
                 let mut txq = port.tx_queue(0)?;
-                pipeline_io(&mut rxq, &mut txq, &io_ends, live, deadline, &mut io_dropped);
+                let io = Io { live, deadline, progress: &progress };
+                pipeline_io(&mut rxq, &mut txq, &io_ends, &io, &mut io_dropped);
             }
             Mode::RunToCompletion => {
                 let per_worker = workers.iter().zip(states.iter_mut()).zip(scratches.drain(..));
@@ -615,13 +699,13 @@ const IDLE_END: Duration = Duration::from_millis(200);
 
 /// The pipeline's I/O side on the main lcore: RX bursts round-robin to the workers,
 /// their answers to TX. Ends on a signal or the deadline (live), or once the capture is
-/// exhausted and every frame came back (replay).
+/// exhausted and every frame came back (replay); a worker that died is skipped, and the
+/// run ends if none is left. Then forwards answers until every worker has finished.
 fn pipeline_io<'p>(
     rxq: &mut RxQueue<'_, 'p>,
     txq: &mut TxQueue<'_, 'p>,
     workers: &[RingEnds<'p>],
-    live: bool,
-    deadline: Option<Instant>,
+    io: &Io<'_>,
     dropped: &mut u64,
 ) {
     let mut rx = Burst::<BURST>::new();
@@ -629,6 +713,7 @@ fn pipeline_io<'p>(
     let mut next = 0;
     let mut last_rx = Instant::now();
     let mut seen_any = false;
+    let alive = |w: usize| !io.progress.is_finished(w);
     loop {
         let got = rxq.rx_burst(&mut rx).len();
         let mut forwarded = 0;
@@ -640,12 +725,15 @@ fn pipeline_io<'p>(
             // forwarding answers meanwhile so that the workers can go on.
             loop {
                 for k in 0..workers.len() {
-                    workers[(next + k) % workers.len()].0.enqueue_from_burst(&mut rx);
+                    let w = (next + k) % workers.len();
+                    if alive(w) {
+                        workers[w].0.enqueue_from_burst(&mut rx);
+                    }
                     if rx.is_empty() {
                         break;
                     }
                 }
-                if rx.is_empty() || live {
+                if rx.is_empty() || io.live || io.progress.all_finished() {
                     break;
                 }
                 forwarded += forward(workers, txq, &mut tx);
@@ -655,24 +743,28 @@ fn pipeline_io<'p>(
             next = (next + 1) % workers.len();
         }
         forwarded += forward(workers, txq, &mut tx);
-        let stop = if live {
-            STOP.load(Ordering::Relaxed) || deadline.is_some_and(|d| Instant::now() >= d)
+        let stop = if io.progress.all_finished() {
+            true
+        } else if io.live {
+            STOP.load(Ordering::Relaxed) || io.deadline.is_some_and(|d| Instant::now() >= d)
         } else {
             let idle = last_rx.elapsed() >= if seen_any { IDLE_END } else { IDLE_END * 10 };
-            got == 0 && forwarded == 0 && idle && workers.iter().all(|(to, _)| to.is_empty())
+            got == 0
+                && forwarded == 0
+                && idle
+                && workers.iter().enumerate().all(|(w, (to, _))| to.is_empty() || !alive(w))
         };
         if stop {
             break;
         }
     }
     STOP.store(true, Ordering::Relaxed);
-    // The workers finish what their rings hold; forward the last answers.
-    let mut quiet_since = Instant::now();
-    while quiet_since.elapsed() < Duration::from_millis(20) {
-        if forward(workers, txq, &mut tx) > 0 {
-            quiet_since = Instant::now();
-        }
+    // The workers finish what their rings hold; forward every last answer.
+    while !io.progress.all_finished() {
+        forward(workers, txq, &mut tx);
+        std::hint::spin_loop();
     }
+    forward(workers, txq, &mut tx);
 }
 
 /// Moves the workers' answers to the TX queue; returns how many it took from them
@@ -705,12 +797,23 @@ fn rtc_worker<'a, 'p, P: Patterns>(
     let mut burst = Burst::<BURST>::new();
     let mut last_rx = Instant::now();
     let mut seen_any = false;
+    let mut polls = 0u32;
     loop {
+        // Live: a signal or the deadline ends the run even under a load that never lets
+        // the queue run dry (the clock is read every 1024 polls).
+        polls = polls.wrapping_add(1);
+        if live
+            && (STOP.load(Ordering::Relaxed)
+                || (polls % 1024 == 0 && deadline.is_some_and(|d| Instant::now() >= d)))
+        {
+            break;
+        }
         if rxq.rx_burst(&mut burst).is_empty() {
             let stop = if live {
-                STOP.load(Ordering::Relaxed) || deadline.is_some_and(|d| Instant::now() >= d)
+                deadline.is_some_and(|d| Instant::now() >= d)
             } else {
-                last_rx.elapsed() >= if seen_any { IDLE_END } else { IDLE_END * 10 }
+                STOP.load(Ordering::Relaxed)
+                    || last_rx.elapsed() >= if seen_any { IDLE_END } else { IDLE_END * 10 }
             };
             if stop {
                 break;
