@@ -4,7 +4,7 @@ use core::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::bytes::{be16, put, put16, put32, swap};
 use crate::checksum;
-use crate::packet::{IpVersion, Query, TYPE_OPT};
+use crate::packet::{IpVersion, Query, PROTO_UDP, TYPE_OPT};
 
 /// QTYPE / TYPE values (RFC 1035 section 3.2.2, RFC 3596).
 pub mod rtype {
@@ -259,74 +259,127 @@ struct Plan<'a> {
 
 /// Writes the response; every access is inside `buf[..plan.len]`, which the caller checked,
 /// so `None` only comes from a query that does not describe this buffer.
+///
+/// The checksums are not summed over the bytes just written: reading back fresh narrow
+/// stores with wide loads stalls the CPU (store forwarding fails). Everything the sums need
+/// from the query (IP header, addresses, ports, ID, question) is read before the first
+/// write, and the new fields and records are summed as the numbers they are. Swapping two
+/// addresses or ports does not change a sum.
 #[inline(always)]
 fn write(buf: &mut [u8], q: &Query, plan: &Plan<'_>, options: &BuildOptions) -> Option<()> {
     let buf = buf.get_mut(..plan.len)?;
-    let (l3, l4, dns) =
-        (usize::from(q.l3_offset), usize::from(q.l4_offset), usize::from(q.dns_offset));
+    let (l3, l4, dns, qend) = (
+        usize::from(q.l3_offset),
+        usize::from(q.l4_offset),
+        usize::from(q.dns_offset),
+        usize::from(q.question_end),
+    );
+    let udp_len = u16::try_from(plan.len - l4).ok()?;
+    let ip_len = u16::try_from(plan.len - l3).ok()?;
+    let v4 = q.ip == IpVersion::V4;
+
+    // Reads, before any write.
+    // The IP header's sum less the words that change (IPv4 only: total length, TTL and
+    // protocol, checksum; ones' complement subtraction adds the complement).
+    let ip_sum = if v4 {
+        let ihl = usize::from(*buf.get(l3)? & 0x0f) * 4;
+        let header = buf.get(l3..l3 + ihl)?;
+        let old = |at| be16(header, at).map(|w| u64::from(!w));
+        checksum::add(0, header) + old(2)? + old(8)? + old(10)?
+    } else {
+        0
+    };
+    let addresses = if v4 { buf.get(l3 + 12..l3 + 20)? } else { buf.get(l3 + 8..l3 + 40)? };
+    // Pseudo-header addresses, the ports and the DNS ID (the rest of the UDP and DNS headers
+    // is new), and the question, which stays as it is.
+    let mut udp_sum = checksum::add(0, addresses)
+        + u64::from(be16(buf, l4)?)
+        + u64::from(be16(buf, l4 + 2)?)
+        + u64::from(be16(buf, dns)?);
+    udp_sum = checksum::add(udp_sum, buf.get(dns + 12..qend)?);
 
     // DNS header: QR 1, opcode 0 (a query's), AA 0, TC, RD and CD kept, RA 1, Z 0, AD 0.
-    let flags = be16(buf, dns + 2)?;
     let tc = if plan.truncated { 0x0200 } else { 0 };
-    put16(buf, dns + 2, 0x8080 | tc | (flags & 0x0110) | (plan.rcode & 0x000f))?;
+    let flags = 0x8080 | tc | (q.flags & 0x0110) | (plan.rcode & 0x000f);
+    let arcount = u16::from(q.edns.is_some());
+    put16(buf, dns + 2, flags)?;
     put16(buf, dns + 4, 1)?;
     put16(buf, dns + 6, plan.answers)?;
     put16(buf, dns + 8, 0)?;
-    put16(buf, dns + 10, u16::from(q.edns.is_some()))?;
+    put16(buf, dns + 10, arcount)?;
+    // Pseudo-header protocol and length, UDP length, DNS header words.
+    udp_sum += 17 + 2 * u64::from(udp_len) + u64::from(flags) + 1;
+    udp_sum += u64::from(plan.answers) + u64::from(arcount);
 
-    let mut pos = usize::from(q.question_end);
+    // The records, summed as if they started at an even offset of the UDP datagram; they
+    // start where the question ends, which may be odd.
+    let mut records = 0u64;
+    let mut pos = qend;
+    let ttl = (u64::from(plan.ttl >> 16)) + u64::from(plan.ttl & 0xffff);
     for a in plan.v4 {
+        let addr = a.to_bits();
+        records += RECORD_SUM + u64::from(rtype::A) + ttl + 4;
+        records += u64::from(addr >> 16) + u64::from(addr & 0xffff);
         pos = record(buf, pos, rtype::A, plan.ttl, &a.octets())?;
     }
     for a in plan.v6 {
+        let addr = a.to_bits();
+        records += RECORD_SUM + u64::from(rtype::AAAA) + ttl + 16;
+        records = checksum::add(records, &addr.to_be_bytes());
         pos = record(buf, pos, rtype::AAAA, plan.ttl, &a.octets())?;
     }
     if let Some(e) = q.edns {
         // Owner root, TYPE OPT, CLASS our payload size, TTL = extended RCODE (upper eight
         // bits), version 0, DO copied, Z 0; no options (RFC 6891 section 6.1.3).
+        let payload = options.edns_udp_payload.max(CLASSIC_UDP_PAYLOAD);
+        let ext = u32::from(plan.rcode >> 4) << 24;
+        let opt_ttl = ext | if e.dnssec_ok { 0x8000 } else { 0 };
         put(buf, pos, &[0])?;
         put16(buf, pos + 1, TYPE_OPT)?;
-        put16(buf, pos + 3, options.edns_udp_payload.max(CLASSIC_UDP_PAYLOAD))?;
-        let ext = u32::from(plan.rcode >> 4) << 24;
-        put32(buf, pos + 5, ext | if e.dnssec_ok { 0x8000 } else { 0 })?;
+        put16(buf, pos + 3, payload)?;
+        put32(buf, pos + 5, opt_ttl)?;
         put16(buf, pos + 9, 0)?;
+        // After the one-byte owner, the words sit at the other parity: times 256.
+        let words = u64::from(TYPE_OPT)
+            + u64::from(payload)
+            + u64::from(opt_ttl >> 16)
+            + u64::from(opt_ttl & 0xffff);
+        records += words << 8;
     }
+    // An odd start swaps every word's bytes: times 256 (see the checksum module).
+    udp_sum += records << (8 * ((qend - l4) & 1));
 
     // Ethernet: back to the sender.
     swap::<6>(buf, 0, 6)?;
 
-    // UDP header; its checksum is filled in below.
-    let udp_len = u16::try_from(plan.len - l4).ok()?;
+    // UDP header.
     swap::<2>(buf, l4, l4 + 2)?;
     put16(buf, l4 + 4, udp_len)?;
-    put16(buf, l4 + 6, 0)?;
 
-    match q.ip {
-        IpVersion::V4 => {
-            swap::<4>(buf, l3 + 12, l3 + 16)?;
-            put16(buf, l3 + 2, u16::try_from(plan.len - l3).ok()?)?;
-            put(buf, l3 + 8, &[RESPONSE_HOP_LIMIT])?;
-            put16(buf, l3 + 10, 0)?;
-            let ihl = usize::from(*buf.get(l3)? & 0x0f) * 4;
-            let sum = checksum::finish(checksum::add(0, buf.get(l3..l3 + ihl)?));
-            put16(buf, l3 + 10, sum)?;
-            if options.ipv4_udp_checksum == Ipv4UdpChecksum::Compute {
-                // Pseudo-header (RFC 768): addresses, zero, protocol, UDP length.
-                let acc = checksum::add(17 + u64::from(udp_len), buf.get(l3 + 12..l3 + 20)?);
-                put16(buf, l4 + 6, udp_checksum(checksum::add(acc, buf.get(l4..)?)))?;
-            }
-        }
-        IpVersion::V6 => {
-            swap::<16>(buf, l3 + 8, l3 + 24)?;
-            put16(buf, l3 + 4, udp_len)?;
-            put(buf, l3 + 7, &[RESPONSE_HOP_LIMIT])?;
-            // Pseudo-header (RFC 8200 section 8.1): addresses, length, next header.
-            let acc = checksum::add(17 + u64::from(udp_len), buf.get(l3 + 8..l3 + 40)?);
-            put16(buf, l4 + 6, udp_checksum(checksum::add(acc, buf.get(l4..)?)))?;
-        }
+    if v4 {
+        swap::<4>(buf, l3 + 12, l3 + 16)?;
+        put16(buf, l3 + 2, ip_len)?;
+        put(buf, l3 + 8, &[RESPONSE_HOP_LIMIT])?;
+        let ttl_proto = u16::from(RESPONSE_HOP_LIMIT) << 8 | u16::from(PROTO_UDP);
+        put16(buf, l3 + 10, checksum::finish(ip_sum + u64::from(ip_len) + u64::from(ttl_proto)))?;
+        let udp = match options.ipv4_udp_checksum {
+            Ipv4UdpChecksum::Compute => udp_checksum(udp_sum),
+            Ipv4UdpChecksum::Zero => 0,
+        };
+        put16(buf, l4 + 6, udp)?;
+    } else {
+        swap::<16>(buf, l3 + 8, l3 + 24)?;
+        put16(buf, l3 + 4, udp_len)?;
+        put(buf, l3 + 7, &[RESPONSE_HOP_LIMIT])?;
+        // Mandatory over IPv6 (RFC 8200 section 8.1).
+        put16(buf, l4 + 6, udp_checksum(udp_sum))?;
     }
     Some(())
 }
+
+/// The words of an answer record that do not depend on it: the pointer to the question
+/// name (`0xc00c`) and the class (IN).
+const RECORD_SUM: u64 = 0xc00c + CLASS_IN as u64;
 
 /// A computed UDP checksum of zero is sent as all ones: zero means "none" (RFC 768).
 #[inline(always)]

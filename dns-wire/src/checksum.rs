@@ -1,35 +1,58 @@
-//! The Internet checksum (RFC 1071), summed 32 bits at a time: the ones' complement sum of
-//! 32-bit big-endian words folds to the same 16-bit sum as one of 16-bit words, because
-//! 2^16 = 1 modulo 2^16 - 1.
+//! The Internet checksum (RFC 1071), summed 64 bits at a time with end-around carry: the
+//! ones' complement sum of 64-bit big-endian words folds to the same 16-bit sum as one of
+//! 16-bit words, because 2^16 = 1 modulo 2^16 - 1.
+//!
+//! Sums are plain integers congruent to the checksum sum modulo 2^16 - 1, so pieces can be
+//! added, and a piece that starts at an odd offset of the summed data is added multiplied
+//! by 256 (each of its big-endian words lands byte-swapped, and 256 x = swap(x) modulo
+//! 2^16 - 1).
 
-/// Adds `bytes` to the running sum `acc` (`bytes` is taken as if padded with a zero byte to
-/// an even length; only the last piece summed may have an odd length).
+/// Adds `bytes` to the running sum `acc` (`bytes` is taken as if padded with zero bytes to
+/// a multiple of eight; only the last piece summed may have a length that is not even).
+/// The result is below 2^33, so callers may add small numbers to it or multiply it by 256.
 #[inline]
-pub(crate) fn add(mut acc: u64, bytes: &[u8]) -> u64 {
-    // Eight bytes at a time, as two 32-bit words: the sum of at most 2^31 of them cannot
-    // overflow 64 bits.
+pub(crate) fn add(acc: u64, bytes: &[u8]) -> u64 {
+    // A 128-bit accumulator: one add with carry per word, no overflow before 2^64 words.
+    let mut wide = u128::from(acc);
     let mut chunks = bytes.chunks_exact(8);
     for c in &mut chunks {
         if let Ok(w) = <[u8; 8]>::try_from(c) {
-            let w = u64::from_be_bytes(w);
-            acc += (w >> 32) + (w & 0xffff_ffff);
+            wide += u128::from(u64::from_be_bytes(w));
         }
     }
-    let rest = chunks.remainder();
-    let mut chunks = rest.chunks_exact(4);
-    for c in &mut chunks {
-        if let Ok(w) = <[u8; 4]>::try_from(c) {
-            acc += u64::from(u32::from_be_bytes(w));
-        }
-    }
-    let mut tail = [0u8; 4];
-    for (t, b) in tail.iter_mut().zip(chunks.remainder()) {
-        *t = *b;
-    }
-    acc + u64::from(u32::from_be_bytes(tail))
+    wide += u128::from(tail(chunks.remainder()));
+    let (sum, carry) = (wide as u64).overflowing_add((wide >> 64) as u64);
+    // No overflow: with a carry out, `sum` is at most 2^64 - 2.
+    let sum = sum + u64::from(carry);
+    (sum & 0xffff_ffff) + (sum >> 32)
 }
 
-/// Folds a running sum to 16 bits and complements it: the value to store in a header.
+/// Up to seven bytes as the first bytes of a big-endian word (zero padded), read in at
+/// most three loads rather than byte by byte.
+#[inline(always)]
+fn tail(rest: &[u8]) -> u64 {
+    let mut w = 0u64;
+    let mut rest = rest;
+    let mut shift = 64u32;
+    if let Some((four, more)) = rest.split_first_chunk::<4>() {
+        shift -= 32;
+        w |= u64::from(u32::from_be_bytes(*four)) << shift;
+        rest = more;
+    }
+    if let Some((two, more)) = rest.split_first_chunk::<2>() {
+        shift -= 16;
+        w |= u64::from(u16::from_be_bytes(*two)) << shift;
+        rest = more;
+    }
+    if let Some(&one) = rest.first() {
+        shift -= 8;
+        w |= u64::from(one) << shift;
+    }
+    w
+}
+
+/// Folds a running sum to 16 bits (1..=0xffff for a nonzero sum, the ones' complement
+/// representation without -0) and complements it: the value to store in a header.
 #[inline]
 pub(crate) fn finish(mut acc: u64) -> u16 {
     while acc > 0xffff {
@@ -51,28 +74,44 @@ mod tests {
         assert_eq!(finish(add(add(0, &data[..4]), &data[4..])), !0xddf2);
     }
 
-    /// Against a plain 16-bit sum, for every length up to 40 and every split point.
+    /// Against a plain 16-bit sum, for every length up to 40 and every even split point.
     #[test]
     fn matches_sixteen_bit_sum() {
-        let data: Vec<u8> = (0..40u32).map(|i| (i * 37 + 11) as u8 ^ 0xa5).collect();
-        for len in 0..=data.len() {
-            let d = &data[..len];
-            let mut s = 0u64;
-            for p in d.chunks(2) {
-                s += u64::from(p[0]) << 8 | u64::from(p.get(1).copied().unwrap_or(0));
-            }
-            for split in (0..=len).step_by(2) {
-                assert_eq!(
-                    finish(add(add(0, &d[..split]), &d[split..])),
-                    finish(s),
-                    "{len} {split}"
-                );
+        for seed in [0x11u32, 0xa5, 0xff] {
+            let data: Vec<u8> = (0..40u32).map(|i| (i * 37 + 11) as u8 ^ seed as u8).collect();
+            for len in 0..=data.len() {
+                let d = &data[..len];
+                let mut s = 0u64;
+                for p in d.chunks(2) {
+                    s += u64::from(p[0]) << 8 | u64::from(p.get(1).copied().unwrap_or(0));
+                }
+                for split in (0..=len).step_by(2) {
+                    assert_eq!(
+                        finish(add(add(0, &d[..split]), &d[split..])),
+                        finish(s),
+                        "{len} {split}"
+                    );
+                }
             }
         }
+    }
+
+    /// All ones everywhere: the carries wrap around many times.
+    #[test]
+    fn carries_wrap_around() {
+        let data = [0xffu8; 64];
+        assert_eq!(finish(add(u64::MAX, &data)), finish(add(0xffff, &data[..2])));
+        assert_eq!(finish(add(0, &data)), 0);
     }
 
     #[test]
     fn odd_length_is_zero_padded() {
         assert_eq!(finish(add(0, &[0x12, 0x34, 0x56])), finish(add(0, &[0x12, 0x34, 0x56, 0])));
+        for n in 0..8 {
+            let d = [0x9au8, 0x71, 0x03, 0xee, 0x5c, 0x10, 0x87];
+            let mut padded = [0u8; 8];
+            padded[..n].copy_from_slice(&d[..n]);
+            assert_eq!(add(0, &d[..n]), add(0, &padded), "{n}");
+        }
     }
 }

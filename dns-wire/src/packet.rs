@@ -11,7 +11,7 @@ pub const DNS_PORT: u16 = 53;
 const ETH_IPV4: u16 = 0x0800;
 const ETH_IPV6: u16 = 0x86dd;
 const ETH_VLAN: u16 = 0x8100;
-const PROTO_UDP: u8 = 17;
+pub(crate) const PROTO_UDP: u8 = 17;
 /// Resource record type of the EDNS(0) pseudo-record (RFC 6891 section 6.1.1).
 pub(crate) const TYPE_OPT: u16 = 41;
 /// Additional records accepted in a query: an OPT and perhaps a TSIG or two, no more.

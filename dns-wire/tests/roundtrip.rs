@@ -263,3 +263,41 @@ fn ipv4_zero_udp_checksum_option() {
     assert_eq!(&buf[l4 + 6..l4 + 8], &[0, 0]);
     assert!(r.len > 0);
 }
+
+/// The response's checksums are summed from the new contents, never patched from the
+/// query's: garbage in the query's IPv4 header checksum and UDP checksum changes nothing,
+/// and IPv4 options are summed.
+#[test]
+fn response_checksums_ignore_the_querys() {
+    let list = DomainList::default_list();
+    let options = BuildOptions::default();
+    let mut gen = Generator::new(9, &list, Mix { malformed: 0, ..Mix::default() }).unwrap();
+    for n in 0..2_000u32 {
+        let mut buf = [0u8; 2048];
+        let (mut len, expected) = gen.next_frame(&mut buf).unwrap();
+        let Parsed::Query(q) = parse(&buf[..len]) else { panic!("{expected:?}") };
+        if q.ip == IpVersion::V4 && n % 2 == 0 {
+            // Four bytes of IPv4 options (three NOPs and an end of list).
+            let l3 = usize::from(q.l3_offset);
+            buf.copy_within(l3 + 20..len, l3 + 24);
+            buf[l3 + 20..l3 + 24].copy_from_slice(&[1, 1, 1, 0]);
+            buf[l3] += 1;
+            let total = u16::from_be_bytes([buf[l3 + 2], buf[l3 + 3]]) + 4;
+            buf[l3 + 2..l3 + 4].copy_from_slice(&total.to_be_bytes());
+            len += 4;
+        }
+        let Parsed::Query(q) = parse(&buf[..len]) else { panic!("{expected:?}") };
+        let junk = n.wrapping_mul(0x9e37_79b9).to_be_bytes();
+        let l3 = usize::from(q.l3_offset);
+        let l4 = usize::from(q.l4_offset);
+        if q.ip == IpVersion::V4 {
+            buf[l3 + 10..l3 + 12].copy_from_slice(&junk[..2]);
+        }
+        buf[l4 + 6..l4 + 8].copy_from_slice(&junk[2..]);
+        let entry = expected.entry.map(|i| &list.entries()[i]);
+        let answer = entry.map_or(Answer::NxDomain, |e| e.answer());
+        let r = build_response(&mut buf, &q, &answer, &options).unwrap();
+        // Checks both checksums.
+        decode(&buf[..r.len]);
+    }
+}
