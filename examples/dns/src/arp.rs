@@ -26,6 +26,7 @@ pub struct ArpIdentity {
 /// f[22..28].copy_from_slice(&[2, 0, 0, 0, 0, 1]);
 /// f[28..32].copy_from_slice(&[198, 19, 0, 1]);
 /// f[38..42].copy_from_slice(&[198, 19, 0, 53]);
+/// assert!(!answer_arp(&mut f[..41], &me), "a runt frame is not answered");
 /// assert!(answer_arp(&mut f, &me));
 /// assert_eq!(&f[..6], &[2, 0, 0, 0, 0, 1]);      // back to the asker
 /// assert_eq!(&f[20..22], &[0, 2]);                // a reply

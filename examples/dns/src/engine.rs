@@ -18,6 +18,8 @@ pub const BURST: usize = 32;
 pub trait Frame {
     /// The frame's bytes.
     fn bytes(&self) -> &[u8];
+    /// The frame's bytes, writable in place (same length).
+    fn bytes_mut(&mut self) -> &mut [u8];
     /// The room the answer may take, from the frame's first byte: the frame and the free
     /// space after it.
     fn room_mut(&mut self) -> &mut [u8];
@@ -28,6 +30,9 @@ pub trait Frame {
 impl Frame for (Vec<u8>, usize) {
     fn bytes(&self) -> &[u8] {
         &self.0[..self.1]
+    }
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        &mut self.0[..self.1]
     }
     fn room_mut(&mut self) -> &mut [u8] {
         &mut self.0
@@ -163,6 +168,10 @@ impl Frame for dpdk::mbuf::Mbuf<'_> {
     fn bytes(&self) -> &[u8] {
         self.data()
     }
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        // A shared packet cannot be written: an ARP request in one goes unanswered.
+        self.data_mut().unwrap_or_default()
+    }
     fn room_mut(&mut self) -> &mut [u8] {
         // A chained packet offers no room: its answer is not built (counted `no_room`).
         dpdk::mbuf::Mbuf::room_mut(self).unwrap_or_default()
@@ -242,7 +251,7 @@ impl<'t, P: Patterns> Engine<'t, P> {
                     nq += 1;
                 }
                 Parsed::NotDns(NotDns::EtherType)
-                    if self.arp.is_some_and(|me| answer_arp(frame.room_mut(), &me)) =>
+                    if self.arp.is_some_and(|me| answer_arp(frame.bytes_mut(), &me)) =>
                 {
                     c.arp_replies += 1;
                     *verdict = Verdict::Send;
