@@ -300,27 +300,7 @@ impl PktMbufPool {
     /// The socket the pool's memory is on (from DPDK's memsegs of its first packet), or
     /// `None` when DPDK cannot tell.
     pub fn socket(&self) -> Option<SocketId> {
-        let mut first: Option<*mut c_void> = None;
-        unsafe extern "C" fn first_obj(
-            _: *mut ffi::rte_mempool,
-            arg: *mut c_void,
-            obj: *mut c_void,
-            idx: c_uint,
-        ) {
-            if idx == 0 {
-                // SAFETY: `arg` is the Option passed below.
-                unsafe { *arg.cast::<Option<*mut c_void>>() = Some(obj) };
-            }
-        }
-        // SAFETY: the callback only records a pointer.
-        unsafe {
-            ffi::rte_mempool_obj_iter(
-                self.raw.mp.as_ptr(),
-                Some(first_obj),
-                (&mut first as *mut Option<_>).cast(),
-            )
-        };
-        first.and_then(|obj| crate::malloc::socket_of(obj.cast()))
+        self.raw.socket()
     }
 
     /// The raw pool, for DPDK calls this crate does not wrap.

@@ -396,6 +396,32 @@ impl RawPool {
         unsafe { self.put(&obj, 1, cache) }
     }
 
+    /// The socket the pool's memory is on (from DPDK's memsegs of its first object), or
+    /// `None` when DPDK cannot tell.
+    pub(crate) fn socket(&self) -> Option<SocketId> {
+        let mut first: Option<*mut c_void> = None;
+        unsafe extern "C" fn first_obj(
+            _: *mut ffi::rte_mempool,
+            arg: *mut c_void,
+            obj: *mut c_void,
+            idx: c_uint,
+        ) {
+            if idx == 0 {
+                // SAFETY: `arg` is the Option passed below.
+                unsafe { *arg.cast::<Option<*mut c_void>>() = Some(obj) };
+            }
+        }
+        // SAFETY: the callback only records a pointer.
+        unsafe {
+            ffi::rte_mempool_obj_iter(
+                self.mp.as_ptr(),
+                Some(first_obj),
+                (&mut first as *mut Option<_>).cast(),
+            )
+        };
+        first.and_then(|obj| crate::malloc::socket_of(obj.cast()))
+    }
+
     pub(crate) fn info(&self) -> PoolInfo {
         PoolInfo::read(self.mp.as_ptr())
     }
@@ -793,27 +819,7 @@ impl<T, S: Sharing> Mempool<T, S> {
 
     /// The socket the pool's memory is on (from DPDK's memsegs of its first object).
     pub fn socket(&self) -> Option<SocketId> {
-        let mut first: Option<*mut c_void> = None;
-        unsafe extern "C" fn first_obj(
-            _: *mut ffi::rte_mempool,
-            arg: *mut c_void,
-            obj: *mut c_void,
-            idx: c_uint,
-        ) {
-            if idx == 0 {
-                // SAFETY: `arg` is the Option passed below.
-                unsafe { *arg.cast::<Option<*mut c_void>>() = Some(obj) };
-            }
-        }
-        // SAFETY: the callback only records a pointer.
-        unsafe {
-            ffi::rte_mempool_obj_iter(
-                self.raw.mp.as_ptr(),
-                Some(first_obj),
-                (&mut first as *mut Option<_>).cast(),
-            )
-        };
-        first.and_then(|obj| crate::malloc::socket_of(obj.cast()))
+        self.raw.socket()
     }
 
     /// Checks the pool's consistency (`rte_mempool_audit`). DPDK panics (aborts the
