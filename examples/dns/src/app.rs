@@ -11,7 +11,7 @@ use dns_wire::{BuildOptions, DomainList, GeneratedCounts, Generator, Mix};
 use dpdk::ethdev::{Port, PortConfig, RxQueue, TxQueue};
 use dpdk::mbuf::{Burst, Mbuf, PktMbufPool, DEFAULT_DATA_ROOM};
 use dpdk::ring::{Consumer, Producer, Ring, RingOptions, Single};
-use dpdk::{Eal, EalBuilder, LcoreId, Memory, SocketBox};
+use dpdk::{Eal, EalBuilder, LcoreId, Memory, SocketBox, SocketId};
 
 use crate::arp::ArpIdentity;
 use crate::engine::{Counters, Engine, Patterns, Verdict, BURST};
@@ -306,10 +306,17 @@ fn serve(
 ) -> Result<Report, AppError> {
     let workers: Vec<LcoreId> =
         worker_ids.iter().map(|&id| LcoreId::new(id)).collect::<Result<_, _>>()?;
-    let worker_socket = workers[0].socket();
+    // The sockets the workers run on: every per-socket object is made once on each.
+    let mut sockets: Vec<SocketId> = Vec::new();
+    for w in &workers {
+        if !sockets.contains(&w.socket()) {
+            sockets.push(w.socket());
+        }
+    }
+    let worker_socket = sockets[0];
     let mut placement = Placement::default();
 
-    // The seed's table: on the workers' socket.
+    // The seed's table: one on each workers' socket, so no lookup crosses sockets.
     let list = match &config.domains {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -318,21 +325,28 @@ fn serve(
         }
         None => DomainList::default_list(),
     };
-    let table = DomainTable::load(&list, "dns_domains", worker_socket)?;
-    let (header, values) = table.memory_sockets();
-    placement.objects.push(crate::placement::Placed {
-        object: format!("domain table ({} names)", table.len()),
-        asked: worker_socket,
-        landed: header,
-    });
-    placement.objects.push(crate::placement::Placed {
-        object: "domain table values".into(),
-        asked: worker_socket,
-        landed: values,
-    });
+    let mut tables = Vec::new();
+    for (i, &socket) in sockets.iter().enumerate() {
+        let table = DomainTable::load(&list, &format!("dns_domains{i}"), socket)?;
+        let (header, values) = table.memory_sockets();
+        placement.objects.push(crate::placement::Placed {
+            object: format!("domain table ({} names)", table.len()),
+            asked: socket,
+            landed: header,
+        });
+        placement.objects.push(crate::placement::Placed {
+            object: "domain table values".into(),
+            asked: socket,
+            landed: values,
+        });
+        tables.push(table);
+    }
+    let table_of =
+        |w: &LcoreId| &tables[sockets.iter().position(|s| *s == w.socket()).unwrap_or(0)];
 
+    // The block list: a Hyperscan database on each workers' socket.
     #[cfg(feature = "hyperscan")]
-    let blocklist = {
+    let blocklists = {
         let text = match &config.blocklist {
             Some(path) => std::fs::read_to_string(path)
                 .map_err(|e| AppError::Io(format!("block list {path:?}"), e))?,
@@ -340,24 +354,24 @@ fn serve(
         };
         let patterns: Vec<&str> =
             text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
-        if patterns.is_empty() {
-            None
-        } else {
-            let db = crate::blocklist::Blocklist::compile(&patterns, worker_socket)
+        let mut dbs = Vec::new();
+        for &socket in sockets.iter().filter(|_| !patterns.is_empty()) {
+            let db = crate::blocklist::Blocklist::compile(&patterns, socket)
                 .map_err(AppError::Blocklist)?;
             placement.objects.push(crate::placement::Placed {
                 object: format!("Hyperscan database ({} patterns)", db.len()),
-                asked: worker_socket,
+                asked: socket,
                 landed: db.memory_socket(),
             });
-            Some(db)
+            dbs.push(db);
         }
+        dbs
     };
     #[cfg(feature = "hyperscan")]
-    let prototype = blocklist
-        .as_ref()
-        .map(|db| db.prototype(worker_socket))
-        .transpose()
+    let prototypes = blocklists
+        .iter()
+        .map(|db| db.prototype(db.socket()))
+        .collect::<Result<Vec<_>, _>>()
         .map_err(AppError::Blocklist)?;
 
     // The port, and the mbuf pool on its socket.
@@ -413,7 +427,11 @@ fn serve(
     let mut scratches = Vec::new();
     #[cfg(feature = "hyperscan")]
     for w in workers.iter().take(active_workers) {
-        let Some(prototype) = &prototype else {
+        let Some(prototype) = prototypes
+            .iter()
+            .zip(&blocklists)
+            .find_map(|(p, db)| (db.socket() == w.socket()).then_some(p))
+        else {
             scratches.push(None);
             continue;
         };
@@ -479,7 +497,7 @@ fn serve(
                     rings.drain(..).zip(per_worker).enumerate()
                 {
                     io_ends.push((to_tx, from_rx));
-                    let (table, progress) = (&table, &progress);
+                    let (table, progress) = (table_of(w), &progress);
                     let h = scope.launch(*w, move || {
                         let _done = progress.finished_on_drop(i);
                         let engine = Engine::new(table, options, patterns).answering_arp(arp);
@@ -497,7 +515,7 @@ fn serve(
                 for (q, ((w, state), patterns)) in per_worker.enumerate() {
                     let rxq = port.rx_queue(q as u16)?;
                     let txq = port.tx_queue(q as u16)?;
-                    let table = &table;
+                    let table = table_of(w);
                     let h = scope.launch(*w, move || {
                         let engine = Engine::new(table, options, patterns).answering_arp(arp);
                         rtc_worker(engine, rxq, txq, state, live, deadline);
