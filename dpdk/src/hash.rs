@@ -556,6 +556,43 @@ impl<K: HashKey, V> Hash<K, V> {
         BulkLookup { values: &self.values, positions, len: n }
     }
 
+    /// [`lookup_bulk`](Self::lookup_bulk) for keys that are not side by side, e.g. each
+    /// inside the parsed packet it came from: DPDK takes an array of key pointers anyway,
+    /// so no key is copied.
+    ///
+    /// # Panics
+    /// If `keys` holds more than [`BULK_MAX`] keys.
+    ///
+    /// # Examples
+    /// ```
+    /// # let eal = dpdk::doc_eal();
+    /// use dpdk::hash::{Hash, HashOptions};
+    /// let mut t: Hash<u32, &str> = Hash::new("doc_hash_lbr", 64, dpdk::SocketId::current(), HashOptions::new())?;
+    /// t.insert(&7, "seven").unwrap();
+    /// let (a, b) = (7u32, 8u32);
+    /// let hits = t.lookup_bulk_refs(&[&b, &a]);
+    /// assert_eq!(hits.iter().collect::<Vec<_>>(), [None, Some(&"seven")]);
+    /// # Ok::<(), dpdk::Error>(())
+    /// ```
+    #[doc(alias = "rte_hash_lookup_bulk")]
+    #[inline]
+    pub fn lookup_bulk_refs(&self, keys: &[&K]) -> BulkLookup<'_, V> {
+        let n = keys.len();
+        assert!(n <= BULK_MAX, "up to {BULK_MAX} keys");
+        let mut positions = [MaybeUninit::<i32>::uninit(); BULK_MAX];
+        // SAFETY: `&K` has the layout of a pointer to the key's key_len bytes, so `keys`
+        // is the array of n key pointers DPDK reads; room for n positions.
+        unsafe {
+            ffi::rte_hash_lookup_bulk(
+                self.h.as_ptr(),
+                keys.as_ptr().cast_mut().cast(),
+                n as u32,
+                positions.as_mut_ptr().cast(),
+            )
+        };
+        BulkLookup { values: &self.values, positions, len: n }
+    }
+
     /// Looks up to [`BULK_MAX`] keys at once (`rte_hash_lookup_bulk`), writing each key's
     /// value (or `None`) into `out`, and returns how many were found. See
     /// [`lookup_bulk`](Self::lookup_bulk) for the same without the copy into `out`.

@@ -233,7 +233,6 @@ impl<'t, P: Patterns> Engine<'t, P> {
         let mut queries = [const { MaybeUninit::<Query>::uninit() }; BURST];
         let mut from = [0u8; BURST];
         let mut key_of = [u8::MAX; BURST];
-        let mut keys = [[0u8; dns_wire::KEY_LEN]; BURST];
         let (mut nq, mut nk) = (0usize, 0usize);
 
         let t0 = ticks();
@@ -241,8 +240,7 @@ impl<'t, P: Patterns> Engine<'t, P> {
             *verdict = Verdict::Drop;
             match parse(frame.bytes()) {
                 Parsed::Query(q) => {
-                    if let Some(key) = q.lookup_key() {
-                        keys[nk] = key.0;
+                    if q.lookup_key().is_some() {
                         key_of[nq] = nk as u8;
                         nk += 1;
                     }
@@ -261,8 +259,16 @@ impl<'t, P: Patterns> Engine<'t, P> {
             }
         }
         let t1 = ticks();
-        let found: &[Key] = &keys[..nk];
-        let hits = self.table.lookup_bulk(found);
+        // The names are looked up where they are, inside the parsed queries.
+        static NONE: Key = [0; dns_wire::KEY_LEN];
+        let mut keys: [&Key; BURST] = [&NONE; BURST];
+        for (q, &k) in queries[..nq].iter().zip(&key_of) {
+            if k != u8::MAX {
+                // SAFETY: the first nq queries were written above.
+                keys[usize::from(k)] = unsafe { &q.assume_init_ref().key.0 };
+            }
+        }
+        let hits = self.table.lookup_bulk_refs(&keys[..nk]);
         let t2 = ticks();
         for j in 0..nq {
             // SAFETY: the first nq queries were written above.

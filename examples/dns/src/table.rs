@@ -65,4 +65,10 @@ impl DomainTable {
     pub fn lookup_bulk(&self, keys: &[Key]) -> BulkLookup<'_, DomainEntry> {
         self.hash.lookup_bulk(keys)
     }
+
+    /// Up to [`dpdk::hash::BULK_MAX`] names at once, each where it already is.
+    #[inline]
+    pub fn lookup_bulk_refs(&self, keys: &[&Key]) -> BulkLookup<'_, DomainEntry> {
+        self.hash.lookup_bulk_refs(keys)
+    }
 }
