@@ -182,6 +182,23 @@ impl Frame for dpdk::mbuf::Mbuf<'_> {
     }
 }
 
+/// Hints the CPU to fetch the first two cache lines of `bytes` (Ethernet to the DNS
+/// question of a typical query).
+#[inline(always)]
+fn prefetch(bytes: &[u8]) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is only a hint: it never faults and has no visible effect, and
+    // the addresses are inside or just past a live slice.
+    unsafe {
+        use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let p = bytes.as_ptr().cast::<i8>();
+        _mm_prefetch::<_MM_HINT_T0>(p);
+        _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(64));
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = bytes;
+}
+
 /// The TSC, for the per-stage costs.
 #[inline(always)]
 fn ticks() -> u64 {
@@ -236,6 +253,11 @@ impl<'t, P: Patterns> Engine<'t, P> {
         let (mut nq, mut nk) = (0usize, 0usize);
 
         let t0 = ticks();
+        // Frames usually arrive from another core's cache (the RX lcore, or the device):
+        // ask for their first lines all at once instead of missing on each in turn.
+        for frame in frames.iter() {
+            prefetch(frame.bytes());
+        }
         for (i, (frame, verdict)) in frames.iter_mut().zip(verdicts.iter_mut()).enumerate() {
             *verdict = Verdict::Drop;
             match parse(frame.bytes()) {
