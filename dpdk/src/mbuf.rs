@@ -267,22 +267,19 @@ impl PktMbufPool {
     /// Packets in the pool and in lcore caches (`rte_mempool_avail_count`).
     #[doc(alias = "rte_mempool_avail_count")]
     pub fn available(&self) -> u32 {
-        // SAFETY: a live pool.
-        unsafe { ffi::rte_mempool_avail_count(self.raw.mp.as_ptr()) }
+        self.raw.available()
     }
 
     /// Packets handed out (`rte_mempool_in_use_count`), including those held by ports'
     /// RX rings.
     #[doc(alias = "rte_mempool_in_use_count")]
     pub fn in_use(&self) -> u32 {
-        // SAFETY: a live pool.
-        unsafe { ffi::rte_mempool_in_use_count(self.raw.mp.as_ptr()) }
+        self.raw.in_use()
     }
 
     /// How many packets the pool has.
     pub fn capacity(&self) -> u32 {
-        // SAFETY: a live pool; its size never changes.
-        unsafe { (*self.raw.mp.as_ptr()).size }
+        self.raw.capacity()
     }
 
     /// Bytes of data room per packet, headroom included (`rte_pktmbuf_data_room_size`).

@@ -396,6 +396,24 @@ impl RawPool {
         unsafe { self.put(&obj, 1, cache) }
     }
 
+    /// Objects in the pool and in lcore caches (`rte_mempool_avail_count`).
+    pub(crate) fn available(&self) -> u32 {
+        // SAFETY: a live pool.
+        unsafe { ffi::rte_mempool_avail_count(self.mp.as_ptr()) }
+    }
+
+    /// Objects handed out (`rte_mempool_in_use_count`).
+    pub(crate) fn in_use(&self) -> u32 {
+        // SAFETY: a live pool.
+        unsafe { ffi::rte_mempool_in_use_count(self.mp.as_ptr()) }
+    }
+
+    /// How many objects the pool has.
+    pub(crate) fn capacity(&self) -> u32 {
+        // SAFETY: a live pool; its size never changes.
+        unsafe { (*self.mp.as_ptr()).size }
+    }
+
     /// The socket the pool's memory is on (from DPDK's memsegs of its first object), or
     /// `None` when DPDK cannot tell.
     pub(crate) fn socket(&self) -> Option<SocketId> {
@@ -795,21 +813,18 @@ impl<T, S: Sharing> Mempool<T, S> {
     /// Objects in the pool and in lcore caches (`rte_mempool_avail_count`).
     #[doc(alias = "rte_mempool_avail_count")]
     pub fn available(&self) -> u32 {
-        // SAFETY: a live pool.
-        unsafe { ffi::rte_mempool_avail_count(self.raw.mp.as_ptr()) }
+        self.raw.available()
     }
 
     /// Objects handed out (`rte_mempool_in_use_count`).
     #[doc(alias = "rte_mempool_in_use_count")]
     pub fn in_use(&self) -> u32 {
-        // SAFETY: a live pool.
-        unsafe { ffi::rte_mempool_in_use_count(self.raw.mp.as_ptr()) }
+        self.raw.in_use()
     }
 
     /// How many objects the pool has.
     pub fn capacity(&self) -> u32 {
-        // SAFETY: a live pool; its size never changes.
-        unsafe { (*self.raw.mp.as_ptr()).size }
+        self.raw.capacity()
     }
 
     /// Name, counts, sizes and socket.
