@@ -288,11 +288,28 @@ impl<P: SyncMode, C: SyncMode> RingOptions<P, C> {
     }
 }
 
-/// The ring pointer and DPDK's algorithms on it.
-struct RawRing {
+/// The ring pointer and DPDK's algorithms on it. A copy is valid while the [`RawRing`] it
+/// came from lives: each end keeps one next to its `Arc` of the ring, so that the fast
+/// paths reach the ring in one load rather than through the `Arc` (after a locked
+/// instruction every load on that chain waits its turn).
+#[derive(Clone, Copy)]
+struct RingPtr {
     r: NonNull<ffi::rte_ring>,
     esize: u32,
+}
+
+/// An owned reference to a ring: its pointer and a hold on the EAL.
+struct RawRing {
+    ptr: RingPtr,
     _eal: Eal,
+}
+
+impl std::ops::Deref for RawRing {
+    type Target = RingPtr;
+    #[inline(always)]
+    fn deref(&self) -> &RingPtr {
+        &self.ptr
+    }
 }
 
 // SAFETY: the pointer refers to DPDK shared memory usable from any thread; which
@@ -351,9 +368,11 @@ impl RawRing {
             ffi::rte_ring_create_elem(cname.as_ptr(), esize, count, socket.as_raw(), flags)
         };
         let r = NonNull::new(r).ok_or_else(|| Error::from_rte_errno(call()))?;
-        Ok(RawRing { r, esize, _eal: eal })
+        Ok(RawRing { ptr: RingPtr { r, esize }, _eal: eal })
     }
+}
 
+impl RingPtr {
     fn ring(&self) -> *mut ffi::rte_ring {
         self.r.as_ptr()
     }
@@ -377,20 +396,21 @@ impl RawRing {
         unsafe { self.r.as_ptr().add(1).cast() }
     }
 
-    /// Enqueues up to `n` elements from `src` (all or nothing when `fixed`); returns how
-    /// many. DPDK's MP/SP algorithm.
+    /// Moves the producer head by up to `n` slots (all or nothing when `fixed`), lets
+    /// `fill(old_head, n)` write the slots, and publishes them; returns `n` (0 when there
+    /// was no room). DPDK's MP/SP algorithm.
     ///
     /// # Safety
-    /// `src` holds `n` elements of `esize` bytes; the caller is allowed to produce in the
-    /// ring's producer mode (`single` only with exclusive producer access).
+    /// `fill` writes exactly the `n` slots from `old_head` (wrapping); the caller is
+    /// allowed to produce in the ring's producer mode (`single` only with exclusive
+    /// producer access).
     #[inline(always)]
     unsafe fn enqueue_ported(
         &self,
-        src: *const u8,
         n: u32,
         fixed: bool,
         single: bool,
-        es: usize,
+        fill: impl FnOnce(u32, u32),
     ) -> u32 {
         let r = self.r.as_ptr();
         let (prod, cons) = self.sides();
@@ -426,24 +446,25 @@ impl RawRing {
                     Err(now) => old = now,
                 }
             };
-            self.copy_in(old, src, n, es);
+            fill(old, n);
             update_tail(std::ptr::addr_of_mut!((*prod).tail), old, new, single);
             n
         }
     }
 
-    /// Dequeues up to `n` elements into `dst` (all or nothing when `fixed`).
+    /// Moves the consumer head by up to `n` slots (all or nothing when `fixed`), lets
+    /// `drain(old_head, n)` read the slots, and releases them; returns `n`.
     ///
     /// # Safety
-    /// `dst` has room for `n` elements; consumer mode as in `enqueue_ported`.
+    /// `drain` reads only the `n` slots from `old_head` (wrapping); consumer mode as in
+    /// `enqueue_ported`.
     #[inline(always)]
     unsafe fn dequeue_ported(
         &self,
-        dst: *mut u8,
         n: u32,
         fixed: bool,
         single: bool,
-        es: usize,
+        drain: impl FnOnce(u32, u32),
     ) -> u32 {
         let (prod, cons) = self.sides();
         // SAFETY: per the contract; fields of a live ring.
@@ -477,9 +498,63 @@ impl RawRing {
                     Err(now) => old = now,
                 }
             };
-            self.copy_out(old, dst, n, es);
+            drain(old, n);
             update_tail(std::ptr::addr_of_mut!((*cons).tail), old, new, single);
             n
+        }
+    }
+
+    /// The slot of index `head` (masked), for elements of type `E`.
+    ///
+    /// # Safety
+    /// The ring's element size is `size_of::<E>()`.
+    #[inline(always)]
+    unsafe fn slot<E>(&self, head: u32) -> *mut E {
+        // SAFETY: head & mask < size, and the ring has `size` slots of size_of::<E>().
+        unsafe { self.data().cast::<E>().add((head & (*self.r.as_ptr()).mask) as usize) }
+    }
+
+    /// Enqueues the one value `value` in mode `P`; whether it went in.
+    ///
+    /// The value is stored straight from where it is (a register, usually): copying it
+    /// through memory first would make the slot's wide load wait on the value's narrow
+    /// stores (a failed store-to-load forward, about ten cycles).
+    ///
+    /// # Safety
+    /// The ring's element size is `size_of::<E>()`; producer mode as in `enqueue`.
+    #[inline(always)]
+    unsafe fn enqueue_value<P: SyncMode, E: Copy>(&self, value: E) -> bool {
+        // SAFETY: per the contract; the one slot from the old head is ours to write.
+        unsafe {
+            if P::PORTED {
+                self.enqueue_ported(1, true, P::SINGLE, |old, _| {
+                    self.slot::<E>(old).write_unaligned(value)
+                }) == 1
+            } else {
+                self.enqueue::<P>((&value as *const E).cast(), 1, true, std::mem::size_of::<E>())
+                    == 1
+            }
+        }
+    }
+
+    /// Dequeues one value in mode `C`.
+    ///
+    /// # Safety
+    /// The ring's element size is `size_of::<E>()` and its slots hold `E`s; consumer mode
+    /// as in `dequeue`.
+    #[inline(always)]
+    unsafe fn dequeue_value<C: SyncMode, E: Copy>(&self) -> Option<E> {
+        let mut value = MaybeUninit::<E>::uninit();
+        // SAFETY: per the contract; the one slot from the old head is ours to read.
+        unsafe {
+            let got = if C::PORTED {
+                self.dequeue_ported(1, true, C::SINGLE, |old, _| {
+                    value.write(self.slot::<E>(old).read_unaligned());
+                })
+            } else {
+                self.dequeue::<C>(value.as_mut_ptr().cast(), 1, true, std::mem::size_of::<E>())
+            };
+            (got == 1).then(|| value.assume_init())
         }
     }
 
@@ -521,7 +596,7 @@ impl RawRing {
         // SAFETY: per the callers' contracts (the Producer types).
         unsafe {
             if P::PORTED {
-                self.enqueue_ported(src, n, fixed, P::SINGLE, es)
+                self.enqueue_ported(n, fixed, P::SINGLE, |old, n| self.copy_in(old, src, n, es))
             } else if fixed {
                 ffi::rte_ring_enqueue_bulk_elem(
                     self.ring(),
@@ -548,7 +623,7 @@ impl RawRing {
         // SAFETY: per the callers' contracts (the Consumer types).
         unsafe {
             if C::PORTED {
-                self.dequeue_ported(dst, n, fixed, C::SINGLE, es)
+                self.dequeue_ported(n, fixed, C::SINGLE, |old, n| self.copy_out(old, dst, n, es))
             } else if fixed {
                 ffi::rte_ring_dequeue_bulk_elem(
                     self.ring(),
@@ -723,8 +798,9 @@ impl<T: RingItem, P: SyncMode, C: SyncMode> Ring<T, P, C> {
 
     /// The two ends.
     pub fn split(self) -> (Producer<T, P>, Consumer<T, C>) {
-        let producer = Producer { shared: self.shared.clone(), _mode: PhantomData };
-        (producer, Consumer { shared: self.shared, _mode: PhantomData })
+        let ring = *self.shared.raw;
+        let producer = Producer { shared: self.shared.clone(), ring, _mode: PhantomData };
+        (producer, Consumer { shared: self.shared, ring, _mode: PhantomData })
     }
 
     /// Items in the ring.
@@ -753,12 +829,14 @@ impl<T: RingItem, P: SyncMode, C: SyncMode> Ring<T, P, C> {
 /// `Send` only, so one thread at a time enqueues.
 pub struct Producer<T: RingItem, P: SyncMode = Multi> {
     shared: Arc<Shared<T>>,
+    ring: RingPtr,
     _mode: PhantomData<(P, *const ())>,
 }
 
 /// The consuming end of a [`Ring`]; see [`Producer`].
 pub struct Consumer<T: RingItem, C: SyncMode = Multi> {
     shared: Arc<Shared<T>>,
+    ring: RingPtr,
     _mode: PhantomData<(C, *const ())>,
 }
 
@@ -774,13 +852,13 @@ unsafe impl<T: RingItem + Send, C: SharedMode> Sync for Consumer<T, C> {}
 
 impl<T: RingItem, P: SharedMode> Clone for Producer<T, P> {
     fn clone(&self) -> Self {
-        Producer { shared: self.shared.clone(), _mode: PhantomData }
+        Producer { shared: self.shared.clone(), ring: self.ring, _mode: PhantomData }
     }
 }
 
 impl<T: RingItem, C: SharedMode> Clone for Consumer<T, C> {
     fn clone(&self) -> Self {
-        Consumer { shared: self.shared.clone(), _mode: PhantomData }
+        Consumer { shared: self.shared.clone(), ring: self.ring, _mode: PhantomData }
     }
 }
 
@@ -790,11 +868,9 @@ impl<T: RingItem, P: SyncMode> Producer<T, P> {
     #[inline]
     pub fn enqueue(&self, item: T) -> std::result::Result<(), T> {
         let ptr = item.into_raw();
-        // SAFETY: one element; this end's mode is P (Single ends are !Sync, one thread).
-        if unsafe {
-            self.shared.raw.enqueue::<P>((&ptr as *const *mut c_void).cast(), 1, true, ITEM_SIZE)
-        } == 1
-        {
+        // SAFETY: the ring's elements are ITEM_SIZE pointers; this end's mode is P (Single
+        // ends are !Sync, one thread).
+        if unsafe { self.ring.enqueue_value::<P, *mut c_void>(ptr) } {
             Ok(())
         } else {
             // SAFETY: the ring did not take it; ownership comes back.
@@ -813,14 +889,13 @@ impl<T: RingItem, P: SyncMode> Producer<T, P> {
         let n = items.len() as u32;
         // SAFETY: a RingItem is pointer-sized and its bits are its raw pointer, so the Vec's
         // buffer is `n` elements of 8 bytes; on success ownership moved into the ring.
-        let done =
-            unsafe { self.shared.raw.enqueue::<P>(items.as_ptr().cast(), n, true, ITEM_SIZE) };
+        let done = unsafe { self.ring.enqueue::<P>(items.as_ptr().cast(), n, true, ITEM_SIZE) };
         if done == n {
             // SAFETY: every item moved into the ring; forget them here.
             unsafe { items.set_len(0) };
             Ok(())
         } else {
-            Err(ring_full(&self.shared.raw))
+            Err(ring_full(&self.ring))
         }
     }
 
@@ -832,8 +907,7 @@ impl<T: RingItem, P: SyncMode> Producer<T, P> {
         let n = items.len() as u32;
         // SAFETY: as in enqueue_bulk; the first `done` items moved into the ring.
         unsafe {
-            let done =
-                self.shared.raw.enqueue::<P>(items.as_ptr().cast(), n, false, ITEM_SIZE) as usize;
+            let done = self.ring.enqueue::<P>(items.as_ptr().cast(), n, false, ITEM_SIZE) as usize;
             if done == items.len() {
                 items.set_len(0);
             } else if done > 0 {
@@ -853,7 +927,7 @@ impl<T: RingItem, P: SyncMode> Producer<T, P> {
     #[inline]
     pub(crate) unsafe fn enqueue_raw_burst(&self, src: *const *mut c_void, n: u32) -> u32 {
         // SAFETY: per the contract; this end's mode is P.
-        unsafe { self.shared.raw.enqueue::<P>(src.cast(), n, false, ITEM_SIZE) }
+        unsafe { self.ring.enqueue::<P>(src.cast(), n, false, ITEM_SIZE) }
     }
 
     /// Enqueues copies of all of `items` or none: for `Copy` items (integers, `NonNull`),
@@ -868,10 +942,10 @@ impl<T: RingItem, P: SyncMode> Producer<T, P> {
     {
         let n = items.len() as u32;
         // SAFETY: pointer-sized Copy items; the ring gets copies of their bits.
-        if unsafe { self.shared.raw.enqueue::<P>(items.as_ptr().cast(), n, true, ITEM_SIZE) } == n {
+        if unsafe { self.ring.enqueue::<P>(items.as_ptr().cast(), n, true, ITEM_SIZE) } == n {
             Ok(())
         } else {
-            Err(ring_full(&self.shared.raw))
+            Err(ring_full(&self.ring))
         }
     }
 
@@ -883,12 +957,8 @@ impl<T: RingItem, P: SyncMode> Producer<T, P> {
     {
         // SAFETY: as in enqueue_bulk_copied.
         unsafe {
-            self.shared.raw.enqueue::<P>(
-                items.as_ptr().cast(),
-                items.len() as u32,
-                false,
-                ITEM_SIZE,
-            ) as usize
+            self.ring.enqueue::<P>(items.as_ptr().cast(), items.len() as u32, false, ITEM_SIZE)
+                as usize
         }
     }
 
@@ -924,12 +994,10 @@ impl<T: RingItem, C: SyncMode> Consumer<T, C> {
     #[doc(alias = "rte_ring_dequeue")]
     #[inline]
     pub fn dequeue(&self) -> Option<T> {
-        let mut slot = MaybeUninit::<*mut c_void>::uninit();
-        // SAFETY: room for one element; this end's mode is C.
-        let got =
-            unsafe { self.shared.raw.dequeue::<C>(slot.as_mut_ptr().cast(), 1, true, ITEM_SIZE) };
+        // SAFETY: the ring's elements are ITEM_SIZE pointers; this end's mode is C.
+        let ptr = unsafe { self.ring.dequeue_value::<C, *mut c_void>() }?;
         // SAFETY: an item moved in with into_raw, now ours.
-        (got == 1).then(|| unsafe { T::from_raw(slot.assume_init()) })
+        Some(unsafe { T::from_raw(ptr) })
     }
 
     /// Dequeues exactly `buf.len()` items or none (`rte_ring_dequeue_bulk`); returns the
@@ -939,8 +1007,7 @@ impl<T: RingItem, C: SyncMode> Consumer<T, C> {
     pub fn dequeue_bulk<'b>(&self, buf: &'b mut [MaybeUninit<T>]) -> Option<&'b mut [T]> {
         let n = buf.len() as u32;
         // SAFETY: room for n pointer-sized items.
-        let got =
-            unsafe { self.shared.raw.dequeue::<C>(buf.as_mut_ptr().cast(), n, true, ITEM_SIZE) };
+        let got = unsafe { self.ring.dequeue::<C>(buf.as_mut_ptr().cast(), n, true, ITEM_SIZE) };
         // SAFETY: all n were written with items now owned by the caller.
         (got == n).then(|| unsafe { &mut *(buf as *mut [MaybeUninit<T>] as *mut [T]) })
     }
@@ -952,8 +1019,7 @@ impl<T: RingItem, C: SyncMode> Consumer<T, C> {
     pub fn dequeue_burst<'b>(&self, buf: &'b mut [MaybeUninit<T>]) -> &'b mut [T] {
         let n = buf.len() as u32;
         // SAFETY: room for n pointer-sized items.
-        let got =
-            unsafe { self.shared.raw.dequeue::<C>(buf.as_mut_ptr().cast(), n, false, ITEM_SIZE) };
+        let got = unsafe { self.ring.dequeue::<C>(buf.as_mut_ptr().cast(), n, false, ITEM_SIZE) };
         // SAFETY: the first `got` were written with items now owned by the caller.
         unsafe { &mut *(&mut buf[..got as usize] as *mut [MaybeUninit<T>] as *mut [T]) }
     }
@@ -966,7 +1032,7 @@ impl<T: RingItem, C: SyncMode> Consumer<T, C> {
     #[inline]
     pub(crate) unsafe fn dequeue_raw_burst(&self, dst: *mut *mut c_void, n: u32) -> u32 {
         // SAFETY: per the contract; this end's mode is C.
-        unsafe { self.shared.raw.dequeue::<C>(dst.cast(), n, false, ITEM_SIZE) }
+        unsafe { self.ring.dequeue::<C>(dst.cast(), n, false, ITEM_SIZE) }
     }
 
     /// Dequeues exactly `n` items onto the end of `out`, or none; returns whether it did.
@@ -977,7 +1043,7 @@ impl<T: RingItem, C: SyncMode> Consumer<T, C> {
         // SAFETY: room for `n` items after `len`; on success the ring wrote all of them.
         unsafe {
             let dst = out.as_mut_ptr().add(len).cast::<u8>();
-            let ok = self.shared.raw.dequeue::<C>(dst, n as u32, true, ITEM_SIZE) as usize == n;
+            let ok = self.ring.dequeue::<C>(dst, n as u32, true, ITEM_SIZE) as usize == n;
             if ok {
                 out.set_len(len + n);
             }
@@ -993,7 +1059,7 @@ impl<T: RingItem, C: SyncMode> Consumer<T, C> {
         // SAFETY: room for `max` items after `len`; the ring writes `got` of them.
         unsafe {
             let dst = out.as_mut_ptr().add(len).cast::<u8>();
-            let got = self.shared.raw.dequeue::<C>(dst, max as u32, false, ITEM_SIZE) as usize;
+            let got = self.ring.dequeue::<C>(dst, max as u32, false, ITEM_SIZE) as usize;
             out.set_len(len + got);
             got
         }
@@ -1028,7 +1094,7 @@ impl std::error::Error for RingFull {}
 /// The error of a bulk enqueue that found no room, off the fast path.
 #[cold]
 #[inline(never)]
-fn ring_full(raw: &RawRing) -> RingFull {
+fn ring_full(raw: &RingPtr) -> RingFull {
     // SAFETY: a live ring.
     RingFull { free: unsafe { ffi::rte_ring_free_count(raw.ring()) } }
 }
@@ -1093,8 +1159,9 @@ impl<E: Copy, P: SyncMode, C: SyncMode> ElemRing<E, P, C> {
 
     /// The two ends.
     pub fn split(self) -> (ElemProducer<E, P>, ElemConsumer<E, C>) {
-        let producer = ElemProducer { shared: self.shared.clone(), _mode: PhantomData };
-        (producer, ElemConsumer { shared: self.shared, _mode: PhantomData })
+        let ring = *self.shared.raw;
+        let producer = ElemProducer { shared: self.shared.clone(), ring, _mode: PhantomData };
+        (producer, ElemConsumer { shared: self.shared, ring, _mode: PhantomData })
     }
 
     /// How many elements it holds at most.
@@ -1112,12 +1179,14 @@ impl<E: Copy, P: SyncMode, C: SyncMode> fmt::Debug for ElemRing<E, P, C> {
 /// The producing end of an [`ElemRing`] (sharing rules as [`Producer`]).
 pub struct ElemProducer<E: Copy, P: SyncMode = Multi> {
     shared: Arc<Shared<E>>,
+    ring: RingPtr,
     _mode: PhantomData<(P, *const ())>,
 }
 
 /// The consuming end of an [`ElemRing`].
 pub struct ElemConsumer<E: Copy, C: SyncMode = Multi> {
     shared: Arc<Shared<E>>,
+    ring: RingPtr,
     _mode: PhantomData<(C, *const ())>,
 }
 
@@ -1132,13 +1201,13 @@ unsafe impl<E: Copy + Send, C: SharedMode> Sync for ElemConsumer<E, C> {}
 
 impl<E: Copy, P: SharedMode> Clone for ElemProducer<E, P> {
     fn clone(&self) -> Self {
-        ElemProducer { shared: self.shared.clone(), _mode: PhantomData }
+        ElemProducer { shared: self.shared.clone(), ring: self.ring, _mode: PhantomData }
     }
 }
 
 impl<E: Copy, C: SharedMode> Clone for ElemConsumer<E, C> {
     fn clone(&self) -> Self {
-        ElemConsumer { shared: self.shared.clone(), _mode: PhantomData }
+        ElemConsumer { shared: self.shared.clone(), ring: self.ring, _mode: PhantomData }
     }
 }
 
@@ -1146,16 +1215,8 @@ impl<E: Copy, P: SyncMode> ElemProducer<E, P> {
     /// Enqueues one value; `Err` with it when the ring is full.
     #[inline]
     pub fn enqueue(&self, value: E) -> std::result::Result<(), E> {
-        // SAFETY: one element of esize bytes.
-        let done = unsafe {
-            self.shared.raw.enqueue::<P>(
-                (&value as *const E).cast(),
-                1,
-                true,
-                std::mem::size_of::<E>(),
-            )
-        };
-        if done == 1 {
+        // SAFETY: the ring's elements are size_of::<E>() bytes; this end's mode is P.
+        if unsafe { self.ring.enqueue_value::<P, E>(value) } {
             Ok(())
         } else {
             Err(value)
@@ -1171,12 +1232,12 @@ impl<E: Copy, P: SyncMode> ElemProducer<E, P> {
         let n = values.len() as u32;
         // SAFETY: n elements of esize bytes.
         if unsafe {
-            self.shared.raw.enqueue::<P>(values.as_ptr().cast(), n, true, std::mem::size_of::<E>())
+            self.ring.enqueue::<P>(values.as_ptr().cast(), n, true, std::mem::size_of::<E>())
         } == n
         {
             Ok(())
         } else {
-            Err(ring_full(&self.shared.raw))
+            Err(ring_full(&self.ring))
         }
     }
 
@@ -1185,7 +1246,7 @@ impl<E: Copy, P: SyncMode> ElemProducer<E, P> {
     pub fn enqueue_burst(&self, values: &[E]) -> usize {
         // SAFETY: n elements of esize bytes.
         unsafe {
-            self.shared.raw.enqueue::<P>(
+            self.ring.enqueue::<P>(
                 values.as_ptr().cast(),
                 values.len() as u32,
                 false,
@@ -1199,18 +1260,9 @@ impl<E: Copy, C: SyncMode> ElemConsumer<E, C> {
     /// Dequeues one value.
     #[inline]
     pub fn dequeue(&self) -> Option<E> {
-        let mut slot = MaybeUninit::<E>::uninit();
-        // SAFETY: room for one element.
-        let got = unsafe {
-            self.shared.raw.dequeue::<C>(
-                slot.as_mut_ptr().cast(),
-                1,
-                true,
-                std::mem::size_of::<E>(),
-            )
-        };
-        // SAFETY: written by the ring.
-        (got == 1).then(|| unsafe { slot.assume_init() })
+        // SAFETY: the ring's elements are size_of::<E>()-byte values of E written by this
+        // ring's producers; this end's mode is C.
+        unsafe { self.ring.dequeue_value::<C, E>() }
     }
 
     /// Dequeues exactly `buf.len()` values or none.
@@ -1219,7 +1271,7 @@ impl<E: Copy, C: SyncMode> ElemConsumer<E, C> {
         let n = buf.len() as u32;
         // SAFETY: room for n elements.
         let got = unsafe {
-            self.shared.raw.dequeue::<C>(buf.as_mut_ptr().cast(), n, true, std::mem::size_of::<E>())
+            self.ring.dequeue::<C>(buf.as_mut_ptr().cast(), n, true, std::mem::size_of::<E>())
         };
         // SAFETY: all n written.
         (got == n).then(|| unsafe { &mut *(buf as *mut [MaybeUninit<E>] as *mut [E]) })
@@ -1230,7 +1282,7 @@ impl<E: Copy, C: SyncMode> ElemConsumer<E, C> {
     pub fn dequeue_burst<'b>(&self, buf: &'b mut [MaybeUninit<E>]) -> &'b mut [E] {
         // SAFETY: room for buf.len() elements; the first `got` are written.
         unsafe {
-            let got = self.shared.raw.dequeue::<C>(
+            let got = self.ring.dequeue::<C>(
                 buf.as_mut_ptr().cast(),
                 buf.len() as u32,
                 false,
@@ -1262,7 +1314,7 @@ impl RingRef {
         let r = unsafe { ffi::rte_ring_lookup(cname.as_ptr()) };
         let r = NonNull::new(r).ok_or_else(|| Error::from_errno(call(), libc::ENOENT))?;
         // SAFETY: a live ring; esize is recorded nowhere in 22.11's struct, so callers say it.
-        Ok(RingRef { raw: ManuallyDrop::new(RawRing { r, esize: 8, _eal: eal }) })
+        Ok(RingRef { raw: ManuallyDrop::new(RawRing { ptr: RingPtr { r, esize: 8 }, _eal: eal }) })
     }
 
     /// Items in the ring, capacity, name.
@@ -1296,7 +1348,10 @@ impl RingRef {
     pub unsafe fn typed<T: RingItem, P: SyncMode, C: SyncMode>(
         &self,
     ) -> (Producer<T, P>, Consumer<T, C>) {
-        let raw = RawRing { r: self.raw.r, esize: 8, _eal: Eal::current().expect("the EAL runs") };
+        let raw = RawRing {
+            ptr: RingPtr { r: self.raw.r, esize: 8 },
+            _eal: Eal::current().expect("the EAL runs"),
+        };
         let shared =
             Arc::new(Shared { raw, drop_items: drain_nothing, owned: false, _items: PhantomData });
         Ring { shared, _modes: PhantomData }.split()
