@@ -829,6 +829,7 @@ impl<T: RingItem, P: SyncMode, C: SyncMode> Ring<T, P, C> {
 /// `Send` only, so one thread at a time enqueues.
 pub struct Producer<T: RingItem, P: SyncMode = Multi> {
     shared: Arc<Shared<T>>,
+    /// `shared.raw`'s pointer, valid as long as `shared` (the fast paths' one load).
     ring: RingPtr,
     _mode: PhantomData<(P, *const ())>,
 }
@@ -836,6 +837,7 @@ pub struct Producer<T: RingItem, P: SyncMode = Multi> {
 /// The consuming end of a [`Ring`]; see [`Producer`].
 pub struct Consumer<T: RingItem, C: SyncMode = Multi> {
     shared: Arc<Shared<T>>,
+    /// `shared.raw`'s pointer, valid as long as `shared` (the fast paths' one load).
     ring: RingPtr,
     _mode: PhantomData<(C, *const ())>,
 }
@@ -1179,6 +1181,7 @@ impl<E: Copy, P: SyncMode, C: SyncMode> fmt::Debug for ElemRing<E, P, C> {
 /// The producing end of an [`ElemRing`] (sharing rules as [`Producer`]).
 pub struct ElemProducer<E: Copy, P: SyncMode = Multi> {
     shared: Arc<Shared<E>>,
+    /// `shared.raw`'s pointer, valid as long as `shared` (the fast paths' one load).
     ring: RingPtr,
     _mode: PhantomData<(P, *const ())>,
 }
@@ -1186,6 +1189,7 @@ pub struct ElemProducer<E: Copy, P: SyncMode = Multi> {
 /// The consuming end of an [`ElemRing`].
 pub struct ElemConsumer<E: Copy, C: SyncMode = Multi> {
     shared: Arc<Shared<E>>,
+    /// `shared.raw`'s pointer, valid as long as `shared` (the fast paths' one load).
     ring: RingPtr,
     _mode: PhantomData<(C, *const ())>,
 }
