@@ -84,62 +84,78 @@ fn items_rows<M: SyncMode>(rig: &mut Rig, socket: SocketId, tag: &str) {
     );
     for n in [8usize, 32] {
         let n = black_box(n);
-        let table: Vec<u64> = (0..n as u64).collect();
-        let mut buf = [MaybeUninit::<u64>::uninit(); 32];
-        rig.row(
-            &format!("ring 8B {tag} bulk n={n}"),
-            ITERS / 4,
-            1,
-            Box::new(|iters| {
-                let start = rdtsc();
-                for _ in 0..iters {
-                    tx.enqueue_bulk_copied(&table).ok()?;
-                    rx.dequeue_bulk(&mut buf[..n])?;
-                }
-                Some(rdtsc() - start)
-            }),
-            Box::new(c_pair(r, 8, n, single, 1)),
-        );
-        let mut buf = [MaybeUninit::<u64>::uninit(); 32];
-        rig.row(
-            &format!("ring 8B {tag} burst n={n}"),
-            ITERS / 4,
-            1,
-            Box::new(|iters| {
-                let start = rdtsc();
-                for _ in 0..iters {
-                    if tx.enqueue_burst_copied(&table) != n
-                        || rx.dequeue_burst(&mut buf[..n]).len() != n
-                    {
-                        return None;
-                    }
-                }
-                Some(rdtsc() - start)
-            }),
-            Box::new(c_pair(r, 8, n, single, 0)),
-        );
+        for (bulk, kind) in [(true, "bulk"), (false, "burst")] {
+            rig.row(
+                &format!("ring 8B {tag} {kind} n={n}"),
+                ITERS / 4,
+                1,
+                Box::new(|iters| items_pair(&tx, &rx, n, bulk, iters)),
+                Box::new(c_pair(r, 8, n, single, i32::from(bulk))),
+            );
+        }
     }
     let n = black_box(8usize);
     rig.row(
         &format!("ring 8B {tag} empty bulk-8 dequeue"),
         ITERS,
         1,
-        Box::new(|iters| {
-            let mut buf = [MaybeUninit::<u64>::uninit(); 8];
-            let start = rdtsc();
-            for _ in 0..iters {
-                if rx.dequeue_bulk(&mut buf[..n]).is_some() {
-                    return None;
-                }
-            }
-            Some(rdtsc() - start)
-        }),
+        Box::new(|iters| empty_dequeue(&rx, n, iters)),
         Box::new(move |iters| {
             // SAFETY: dequeues from a ring that is empty and only this thread uses.
             let ticks = unsafe { bench_c_ring_empty_dequeue(r, 8, 8, single, iters) };
             (ticks > 0).then_some(ticks)
         }),
     );
+}
+
+/// The Rust loop of the empty-dequeue rows, shaped as `bench_c_ring_empty_dequeue` is:
+/// `iters` bulk dequeues of `n` from an empty ring. Ticks, or `None` if one got anything.
+#[inline(never)]
+fn empty_dequeue<M: SyncMode>(rx: &Consumer<u64, M>, n: usize, iters: u64) -> Option<u64> {
+    let mut buf = [MaybeUninit::<u64>::uninit(); 64];
+    let n = n.min(buf.len());
+    let start = rdtsc();
+    for _ in 0..iters {
+        if rx.dequeue_bulk(&mut buf[..n]).is_some() {
+            return None;
+        }
+    }
+    Some(rdtsc() - start)
+}
+
+/// The Rust loop of the 8-byte bulk and burst rows, shaped as `bench_c_ring_pair` is: the
+/// ends and the size arrive as arguments, the items are a local table; `iters` times,
+/// enqueue copies of `n` items and dequeue `n` into a local buffer. Ticks, or `None` if an
+/// operation moved fewer than `n`.
+#[inline(never)]
+fn items_pair<M: SyncMode>(
+    tx: &Producer<u64, M>,
+    rx: &Consumer<u64, M>,
+    n: usize,
+    bulk: bool,
+    iters: u64,
+) -> Option<u64> {
+    let table: [u64; 64] = std::array::from_fn(|i| i as u64);
+    let mut buf = [MaybeUninit::<u64>::uninit(); 64];
+    let n = n.min(table.len());
+    let start = rdtsc();
+    for _ in 0..iters {
+        let moved = if bulk {
+            if tx.enqueue_bulk_copied(&table[..n]).is_err() {
+                return None;
+            }
+            rx.dequeue_bulk(&mut buf[..n]).map_or(0, |got| got.len())
+        } else {
+            if tx.enqueue_burst_copied(&table[..n]) != n {
+                return None;
+            }
+            rx.dequeue_burst(&mut buf[..n]).len()
+        };
+        if moved != n {
+            return None;
+        }
+    }
+    Some(rdtsc() - start)
 }
 
 /// One-core rows of 16-byte elements.
@@ -166,49 +182,53 @@ fn elem_rows<M: SyncMode>(rig: &mut Rig, socket: SocketId, tag: &str) {
     );
     for n in [8usize, 32] {
         let n = black_box(n);
-        let mut table = [[0u64; 2]; 32];
-        rig.row(
-            &format!("ring 16B {tag} bulk n={n}"),
-            ITERS / 4,
-            1,
-            Box::new(|iters| {
-                let start = rdtsc();
-                for _ in 0..iters {
-                    tx.enqueue_bulk(&table[..n]).ok()?;
-                    // SAFETY: [u64; 2] has no invalid bit patterns; the slice is only written.
-                    let buf = unsafe {
-                        &mut *(&mut table[..n] as *mut [[u64; 2]] as *mut [MaybeUninit<[u64; 2]>])
-                    };
-                    rx.dequeue_bulk(buf)?;
-                }
-                Some(rdtsc() - start)
-            }),
-            Box::new(c_pair(r, 16, n, single, 1)),
-        );
-        let mut table = [[0u64; 2]; 32];
-        rig.row(
-            &format!("ring 16B {tag} burst n={n}"),
-            ITERS / 4,
-            1,
-            Box::new(|iters| {
-                let start = rdtsc();
-                for _ in 0..iters {
-                    if tx.enqueue_burst(&table[..n]) != n {
-                        return None;
-                    }
-                    // SAFETY: as above.
-                    let buf = unsafe {
-                        &mut *(&mut table[..n] as *mut [[u64; 2]] as *mut [MaybeUninit<[u64; 2]>])
-                    };
-                    if rx.dequeue_burst(buf).len() != n {
-                        return None;
-                    }
-                }
-                Some(rdtsc() - start)
-            }),
-            Box::new(c_pair(r, 16, n, single, 0)),
-        );
+        for (bulk, kind) in [(true, "bulk"), (false, "burst")] {
+            rig.row(
+                &format!("ring 16B {tag} {kind} n={n}"),
+                ITERS / 4,
+                1,
+                Box::new(|iters| elem_pair(&tx, &rx, n, bulk, iters)),
+                Box::new(c_pair(r, 16, n, single, i32::from(bulk))),
+            );
+        }
     }
+}
+
+/// The Rust loop of the 16-byte bulk and burst rows, shaped as `bench_c_ring_pair` is: the
+/// ends and the size arrive as arguments, the table is a local; `iters` times, enqueue
+/// `n` elements from the table and dequeue them back into it. Ticks, or `None` if an
+/// operation moved fewer than `n`.
+#[inline(never)]
+fn elem_pair<M: SyncMode>(
+    tx: &ElemProducer<[u64; 2], M>,
+    rx: &ElemConsumer<[u64; 2], M>,
+    n: usize,
+    bulk: bool,
+    iters: u64,
+) -> Option<u64> {
+    let mut table = [MaybeUninit::new([0u64; 2]); 64];
+    let n = n.min(table.len());
+    let start = rdtsc();
+    for _ in 0..iters {
+        // SAFETY: the first n elements are initialised (zeros, then what came back).
+        let items =
+            unsafe { &*(&table[..n] as *const [MaybeUninit<[u64; 2]>] as *const [[u64; 2]]) };
+        let moved = if bulk {
+            if tx.enqueue_bulk(items).is_err() {
+                return None;
+            }
+            rx.dequeue_bulk(&mut table[..n]).map_or(0, |got| got.len())
+        } else {
+            if tx.enqueue_burst(items) != n {
+                return None;
+            }
+            rx.dequeue_burst(&mut table[..n]).len()
+        };
+        if moved != n {
+            return None;
+        }
+    }
+    Some(rdtsc() - start)
 }
 
 /// Two cores: the worker lcore enqueues `total` items in bulks of `n` while this (main)
@@ -239,25 +259,13 @@ where
                     .launch(worker, move || {
                         let guard = txc.lock().unwrap();
                         let tx = guard.as_ref().unwrap();
-                        let items = [7u64; 64];
                         while !go2.load(Ordering::Acquire) {}
-                        let mut done = 0;
-                        while done < total {
-                            if tx.enqueue_bulk_copied(&items[..n]).is_ok() {
-                                done += n as u64;
-                            }
-                        }
+                        produce(tx, n, total);
                     })
                     .ok()?;
-                let mut buf = [MaybeUninit::<u64>::uninit(); 64];
                 let start = rdtsc();
                 go.store(true, Ordering::Release);
-                let mut done = 0;
-                while done < total {
-                    if rx.dequeue_bulk(&mut buf[..n]).is_some() {
-                        done += n as u64;
-                    }
-                }
+                consume(&rx, n, total);
                 let ticks = rdtsc() - start;
                 job.join().ok()?;
                 Some(ticks)
@@ -281,6 +289,34 @@ where
                 Some(ticks)
             }),
         );
+    }
+}
+
+/// The producer half of a two-core row, shaped as `bench_c_ring_produce` is: enqueue
+/// `total` items in bulks of `n`, retrying while the ring is full.
+#[inline(never)]
+fn produce<M: SyncMode>(tx: &Producer<u64, M>, n: usize, total: u64) {
+    let items = [7u64; 64];
+    let n = n.min(items.len());
+    let mut done = 0;
+    while done < total {
+        if tx.enqueue_bulk_copied(&items[..n]).is_ok() {
+            done += n as u64;
+        }
+    }
+}
+
+/// The consumer half, shaped as `bench_c_ring_consume` is: dequeue `total` items in bulks
+/// of `n`, retrying while the ring is empty.
+#[inline(never)]
+fn consume<M: SyncMode>(rx: &Consumer<u64, M>, n: usize, total: u64) {
+    let mut buf = [MaybeUninit::<u64>::uninit(); 64];
+    let n = n.min(buf.len());
+    let mut done = 0;
+    while done < total {
+        if rx.dequeue_bulk(&mut buf[..n]).is_some() {
+            done += n as u64;
+        }
     }
 }
 

@@ -298,6 +298,14 @@ struct RingPtr {
     esize: u32,
 }
 
+/// Slots `old..new` (`n` of them, wrapping) claimed by moving a head.
+#[derive(Clone, Copy)]
+struct Claim {
+    old: u32,
+    n: u32,
+    new: u32,
+}
+
 /// An owned reference to a ring: its pointer and a hold on the EAL.
 struct RawRing {
     ptr: RingPtr,
@@ -396,112 +404,66 @@ impl RingPtr {
         unsafe { self.r.as_ptr().add(1).cast() }
     }
 
-    /// Moves the producer head by up to `n` slots (all or nothing when `fixed`), lets
-    /// `fill(old_head, n)` write the slots, and publishes them; returns `n` (0 when there
-    /// was no room). DPDK's MP/SP algorithm.
+    /// Moves this side's head (the producer's when `PROD`) by up to `n` slots, all of them
+    /// or none when `fixed`, and returns the slots claimed (`None` when there was no room):
+    /// DPDK's `__rte_ring_move_prod_head` / `__rte_ring_move_cons_head`. The producer may
+    /// go `capacity` past the consumer's tail, the consumer up to the producer's tail.
+    ///
+    /// The claimed slots are the caller's to write (read) until [`publish`](Self::publish).
     ///
     /// # Safety
-    /// `fill` writes exactly the `n` slots from `old_head` (wrapping); the caller is
-    /// allowed to produce in the ring's producer mode (`single` only with exclusive
-    /// producer access).
+    /// The caller may act on this side in the ring's mode for it: `single` only with
+    /// exclusive access to the side.
     #[inline(always)]
-    unsafe fn enqueue_ported(
-        &self,
-        n: u32,
-        fixed: bool,
-        single: bool,
-        fill: impl FnOnce(u32, u32),
-    ) -> u32 {
-        let r = self.r.as_ptr();
+    unsafe fn claim<const PROD: bool>(&self, n: u32, fixed: bool, single: bool) -> Option<Claim> {
         let (prod, cons) = self.sides();
+        let (mine, theirs) = if PROD { (prod, cons) } else { (cons, prod) };
         // SAFETY: per the contract; fields of a live ring.
         unsafe {
-            let capacity = (*r).capacity;
-            let head = atomic(std::ptr::addr_of_mut!((*prod).head));
+            let base = if PROD { (*self.r.as_ptr()).capacity } else { 0 };
+            let head = atomic(std::ptr::addr_of_mut!((*mine).head));
             let mut old = head.load(Ordering::Relaxed);
-            let (n, new) = loop {
+            loop {
                 fence(Ordering::Acquire);
-                let cons_tail =
-                    atomic(std::ptr::addr_of_mut!((*cons).tail)).load(Ordering::Acquire);
-                let free = capacity.wrapping_add(cons_tail).wrapping_sub(old);
-                let n = if n > free {
+                let tail = atomic(std::ptr::addr_of_mut!((*theirs).tail)).load(Ordering::Acquire);
+                let room = base.wrapping_add(tail).wrapping_sub(old);
+                let n = if n > room {
                     if fixed {
                         0
                     } else {
-                        free
+                        room
                     }
                 } else {
                     n
                 };
                 if n == 0 {
-                    return 0;
+                    return None;
                 }
                 let new = old.wrapping_add(n);
                 if single {
                     head.store(new, Ordering::Relaxed);
-                    break (n, new);
+                    return Some(Claim { old, n, new });
                 }
                 match head.compare_exchange_weak(old, new, Ordering::Relaxed, Ordering::Relaxed) {
-                    Ok(_) => break (n, new),
+                    Ok(_) => return Some(Claim { old, n, new }),
                     Err(now) => old = now,
                 }
-            };
-            fill(old, n);
-            update_tail(std::ptr::addr_of_mut!((*prod).tail), old, new, single);
-            n
+            }
         }
     }
 
-    /// Moves the consumer head by up to `n` slots (all or nothing when `fixed`), lets
-    /// `drain(old_head, n)` read the slots, and releases them; returns `n`.
+    /// Hands the slots of `claim` on to the other side once earlier claims of this side
+    /// are published: DPDK's `__rte_ring_update_tail`.
     ///
     /// # Safety
-    /// `drain` reads only the `n` slots from `old_head` (wrapping); consumer mode as in
-    /// `enqueue_ported`.
+    /// `claim` came from [`claim`](Self::claim) with the same `PROD` and `single`, and its
+    /// slots were written (read) in full.
     #[inline(always)]
-    unsafe fn dequeue_ported(
-        &self,
-        n: u32,
-        fixed: bool,
-        single: bool,
-        drain: impl FnOnce(u32, u32),
-    ) -> u32 {
+    unsafe fn publish<const PROD: bool>(&self, claim: Claim, single: bool) {
         let (prod, cons) = self.sides();
-        // SAFETY: per the contract; fields of a live ring.
-        unsafe {
-            let head = atomic(std::ptr::addr_of_mut!((*cons).head));
-            let mut old = head.load(Ordering::Relaxed);
-            let (n, new) = loop {
-                fence(Ordering::Acquire);
-                let prod_tail =
-                    atomic(std::ptr::addr_of_mut!((*prod).tail)).load(Ordering::Acquire);
-                let entries = prod_tail.wrapping_sub(old);
-                let n = if n > entries {
-                    if fixed {
-                        0
-                    } else {
-                        entries
-                    }
-                } else {
-                    n
-                };
-                if n == 0 {
-                    return 0;
-                }
-                let new = old.wrapping_add(n);
-                if single {
-                    head.store(new, Ordering::Relaxed);
-                    break (n, new);
-                }
-                match head.compare_exchange_weak(old, new, Ordering::Relaxed, Ordering::Relaxed) {
-                    Ok(_) => break (n, new),
-                    Err(now) => old = now,
-                }
-            };
-            drain(old, n);
-            update_tail(std::ptr::addr_of_mut!((*cons).tail), old, new, single);
-            n
-        }
+        let mine = if PROD { prod } else { cons };
+        // SAFETY: per the contract; the tail of a live ring.
+        unsafe { update_tail(std::ptr::addr_of_mut!((*mine).tail), claim.old, claim.new, single) }
     }
 
     /// The slot of index `head` (masked), for elements of type `E`.
@@ -527,9 +489,10 @@ impl RingPtr {
         // SAFETY: per the contract; the one slot from the old head is ours to write.
         unsafe {
             if P::PORTED {
-                self.enqueue_ported(1, true, P::SINGLE, |old, _| {
-                    self.slot::<E>(old).write_unaligned(value)
-                }) == 1
+                let Some(c) = self.claim::<true>(1, true, P::SINGLE) else { return false };
+                self.slot::<E>(c.old).write_unaligned(value);
+                self.publish::<true>(c, P::SINGLE);
+                true
             } else {
                 self.enqueue::<P>((&value as *const E).cast(), 1, true, std::mem::size_of::<E>())
                     == 1
@@ -548,9 +511,10 @@ impl RingPtr {
         // SAFETY: per the contract; the one slot from the old head is ours to read.
         unsafe {
             let got = if C::PORTED {
-                self.dequeue_ported(1, true, C::SINGLE, |old, _| {
-                    value.write(self.slot::<E>(old).read_unaligned());
-                })
+                let Some(c) = self.claim::<false>(1, true, C::SINGLE) else { return None };
+                value.write(self.slot::<E>(c.old).read_unaligned());
+                self.publish::<false>(c, C::SINGLE);
+                1
             } else {
                 self.dequeue::<C>(value.as_mut_ptr().cast(), 1, true, std::mem::size_of::<E>())
             };
@@ -566,10 +530,13 @@ impl RingPtr {
         unsafe {
             let r = self.r.as_ptr();
             let (size, idx) = ((*r).size, head & (*r).mask);
-            let first = n.min(size - idx) as usize;
             let src = opaque(src);
-            copy_elems(src, self.data().add(idx as usize * es), first, es);
-            if first < n as usize {
+            let dst = self.data().add(idx as usize * es);
+            if idx + n <= size {
+                copy_elems(src, dst, n as usize, es);
+            } else {
+                let first = (size - idx) as usize;
+                copy_elems(src, dst, first, es);
                 copy_elems(src.add(first * es), self.data(), n as usize - first, es);
             }
         }
@@ -582,9 +549,13 @@ impl RingPtr {
         unsafe {
             let r = self.r.as_ptr();
             let (size, idx) = ((*r).size, head & (*r).mask);
-            let first = n.min(size - idx) as usize;
-            copy_elems(self.data().add(idx as usize * es), dst, first, es);
-            if first < n as usize {
+            let src = self.data().add(idx as usize * es);
+            let dst = opaque(dst).cast_mut();
+            if idx + n <= size {
+                copy_elems(src, dst, n as usize, es);
+            } else {
+                let first = (size - idx) as usize;
+                copy_elems(src, dst, first, es);
                 copy_elems(self.data(), dst.add(first * es), n as usize - first, es);
             }
         }
@@ -596,7 +567,10 @@ impl RingPtr {
         // SAFETY: per the callers' contracts (the Producer types).
         unsafe {
             if P::PORTED {
-                self.enqueue_ported(n, fixed, P::SINGLE, |old, n| self.copy_in(old, src, n, es))
+                let Some(c) = self.claim::<true>(n, fixed, P::SINGLE) else { return 0 };
+                self.copy_in(c.old, src, c.n, es);
+                self.publish::<true>(c, P::SINGLE);
+                c.n
             } else if fixed {
                 ffi::rte_ring_enqueue_bulk_elem(
                     self.ring(),
@@ -623,7 +597,10 @@ impl RingPtr {
         // SAFETY: per the callers' contracts (the Consumer types).
         unsafe {
             if C::PORTED {
-                self.dequeue_ported(n, fixed, C::SINGLE, |old, n| self.copy_out(old, dst, n, es))
+                let Some(c) = self.claim::<false>(n, fixed, C::SINGLE) else { return 0 };
+                self.copy_out(c.old, dst, c.n, es);
+                self.publish::<false>(c, C::SINGLE);
+                c.n
             } else if fixed {
                 ffi::rte_ring_dequeue_bulk_elem(
                     self.ring(),
@@ -664,10 +641,10 @@ impl RingPtr {
 
 /// The same pointer, with what the optimiser knew about it forgotten (no instruction).
 ///
-/// A caller's `&[E]` is known not to alias the ring, and with that knowledge LLVM turns
-/// the element copy into a call to libc's `memcpy`, which costs more than the whole ring
-/// operation for a few elements; without it, the copy stays an inline vector loop, as
-/// DPDK's is.
+/// A caller's buffer (`&[E]` to enqueue, or a local array to dequeue into) is known not to
+/// alias the ring, and with that knowledge LLVM turns the element copy into a call to
+/// libc's `memcpy`, which costs more than the whole ring operation for a few elements;
+/// without it, the copy stays an inline vector loop, as DPDK's is.
 #[inline(always)]
 fn opaque(mut p: *const u8) -> *const u8 {
     #[cfg(target_arch = "x86_64")]
