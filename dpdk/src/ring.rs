@@ -511,7 +511,7 @@ impl RingPtr {
         // SAFETY: per the contract; the one slot from the old head is ours to read.
         unsafe {
             let got = if C::PORTED {
-                let Some(c) = self.claim::<false>(1, true, C::SINGLE) else { return None };
+                let c = self.claim::<false>(1, true, C::SINGLE)?;
                 value.write(self.slot::<E>(c.old).read_unaligned());
                 self.publish::<false>(c, C::SINGLE);
                 1
