@@ -65,6 +65,9 @@ pub mod domains;
 mod generator;
 mod name;
 mod packet;
+#[cfg(any(test, feature = "reference"))]
+#[doc(hidden)]
+pub mod reference;
 mod rng;
 
 pub use answer::{
