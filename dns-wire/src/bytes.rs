@@ -7,6 +7,7 @@ pub(crate) fn be16(buf: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_be_bytes([*b.first()?, *b.get(1)?]))
 }
 
+#[cfg(any(test, feature = "reference"))]
 #[inline(always)]
 pub(crate) fn be32(buf: &[u8], at: usize) -> Option<u32> {
     let b: [u8; 4] = buf.get(at..at.checked_add(4)?)?.try_into().ok()?;

@@ -277,7 +277,7 @@ const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
 
 /// A mask with 0x80 in every byte of `x` that is zero, and nothing elsewhere (exact: no
 /// false positives from borrows, since each byte's low seven bits are summed alone).
-#[inline(always)]
+#[cfg(test)]
 fn zero_bytes(x: u64) -> u64 {
     !(((x & LOW7) + LOW7) | x | LOW7)
 }
@@ -285,7 +285,7 @@ fn zero_bytes(x: u64) -> u64 {
 /// Lowercases the first `len` bytes of the key eight at a time (the rest must be zero) and
 /// checks that they spell `labels` labels: no zero byte and exactly `labels - 1` dots. A
 /// label holding a `.` or a zero byte fails that and gives [`KeyStatus::Unrepresentable`].
-#[inline(always)]
+#[cfg(test)]
 pub(crate) fn finish_key(key: &mut [u8; KEY_LEN], len: usize, labels: usize) -> KeyStatus {
     let words = len.div_ceil(8);
     // Counters per byte lane, at most one per word each: no carry between lanes.
@@ -294,13 +294,7 @@ pub(crate) fn finish_key(key: &mut [u8; KEY_LEN], len: usize, labels: usize) -> 
     for chunk in key.chunks_exact_mut(8).take(words) {
         let Ok(bytes) = <[u8; 8]>::try_from(&*chunk) else { continue };
         let w = u64::from_le_bytes(bytes);
-        let h = w & LOW7;
-        // High bit of each byte: set when the byte's low seven bits are >= 'A', and when
-        // they are > 'Z'; a byte with its own high bit set is never a letter.
-        let ge_a = h + ONES * u64::from(0x80 - b'A');
-        let gt_z = h + ONES * u64::from(0x80 - b'Z' - 1);
-        let upper = ge_a & !gt_z & !w & HIGH;
-        chunk.copy_from_slice(&(w | (upper >> 2)).to_le_bytes());
+        chunk.copy_from_slice(&lowercase(w).to_le_bytes());
         zeros += zero_bytes(w) >> 7;
         dots += zero_bytes(w ^ (ONES * u64::from(b'.'))) >> 7;
     }
@@ -321,60 +315,221 @@ const QUESTION: usize = HEADER_LEN;
 /// Reads the question's name and builds its key: the per-packet path.
 ///
 /// Nothing but the header precedes the question, so a compression pointer there always
-/// points into the header or forward: always malformed (the general [`read_name`] is asked
-/// only to name the reason). So the name's bytes are contiguous: one pass over the length
-/// bytes validates it, one copy moves it into the key, the length bytes inside become dots,
-/// and [`finish_key`] lowercases and checks it a word at a time.
+/// points into the header or forward: always malformed. So the name's bytes are
+/// contiguous: [`walk_question`] checks the length bytes and notes where the separators
+/// are, and [`question_key`] builds the key a word at a time from the bytes in place. Any
+/// malformed name is handed to the general [`read_name`], which says what is wrong with it.
 #[inline(always)]
 pub(crate) fn read_question(msg: &[u8]) -> Result<(usize, DomainKey, KeyStatus), Malformed> {
-    let mut pos = QUESTION;
-    let mut labels = 0usize;
-    loop {
-        let len = usize::from(*msg.get(pos).ok_or(Malformed::NamePastEnd)?);
-        if len == 0 {
-            break;
-        }
-        if len > MAX_LABEL_LEN {
-            let mut scratch = [0u8; KEY_LEN];
-            let mut too_long = false;
-            return Err(read_name(msg, QUESTION, &mut scratch, &mut too_long)
-                .err()
-                .unwrap_or(Malformed::BadLabelType));
-        }
-        let next = pos + 1 + len;
-        if next > msg.len() {
-            return Err(Malformed::LabelPastEnd);
-        }
-        // Room must be left for the final zero byte.
-        if next - QUESTION >= MAX_NAME_WIRE_LEN {
-            return Err(Malformed::NameTooLong);
-        }
-        labels += 1;
-        pos = next;
-    }
+    let Some((pos, separators)) = walk_question(msg) else {
+        return Err(question_error(msg));
+    };
     let end = pos + 1;
     // Dotted length: the wire length less the first length byte and the final zero.
     let len = (pos - QUESTION).saturating_sub(1);
     if len > KEY_LEN {
         return Ok((end, DomainKey::ROOT, KeyStatus::TooLong));
     }
-    let mut key = [0u8; KEY_LEN];
-    if let (Some(dst), Some(src)) = (key.get_mut(..len), msg.get(QUESTION + 1..QUESTION + 1 + len))
-    {
-        dst.copy_from_slice(src);
+    let (key, status) = question_key(msg.get(QUESTION + 1..).unwrap_or_default(), len, separators);
+    Ok((end, key, status))
+}
+
+/// Walks the question's labels: where its final zero byte is, and a mask with bit `i` set
+/// when byte `i` of the dotted name is a separator (a length byte after the first; bits
+/// from 64 on are dropped). `None` when the name is malformed in any way.
+///
+/// The first four steps do not branch on the name's shape (a step at the final zero byte
+/// stays there): a domain list's names have three or four labels, and a loop that ends
+/// after a varying number of labels would be mispredicted at every name.
+#[inline(always)]
+fn walk_question(msg: &[u8]) -> Option<(usize, u64)> {
+    let mut pos = QUESTION;
+    let mut ok = true;
+    let mut separators = 0u64;
+    for _ in 0..4 {
+        ok &= label_step(msg, &mut pos, &mut separators).1;
     }
-    // The length bytes after the first label become dots.
-    let mut i = usize::from(msg.get(QUESTION).copied().unwrap_or(0));
-    while let Some(b) = key.get_mut(i) {
-        if i >= len {
+    // Longer names; the bound on the wire length ends the loop on any input.
+    while ok && pos - QUESTION < MAX_NAME_WIRE_LEN {
+        let (more, fine) = label_step(msg, &mut pos, &mut separators);
+        ok &= fine;
+        if !more {
             break;
         }
-        let next = i + 1 + usize::from(*b);
-        *b = b'.';
-        i = next;
     }
-    let status = finish_key(&mut key, len, labels);
-    Ok((end, DomainKey(key), status))
+    // The labels and the final zero are inside the message, and the name is at most 255
+    // bytes on the wire, final zero included.
+    (ok && msg.get(pos) == Some(&0) && pos - QUESTION < MAX_NAME_WIRE_LEN)
+        .then_some((pos, separators))
+}
+
+/// One step of [`walk_question`] from the length byte at `pos`: moves `pos` past the label
+/// (not past the final zero) and notes the separator; returns whether there was a label,
+/// and whether its length byte was a plain label's.
+#[inline(always)]
+fn label_step(msg: &[u8], pos: &mut usize, separators: &mut u64) -> (bool, bool) {
+    // Past the end reads as a bad length, which sends the name to the general walk.
+    let len = usize::from(msg.get(*pos).copied().unwrap_or(u8::MAX));
+    let more = len != 0;
+    let bit = (*pos - QUESTION).wrapping_sub(1);
+    *separators |= if more && bit < 64 { 1 << bit } else { 0 };
+    *pos = if more { *pos + 1 + len } else { *pos };
+    (more, len <= MAX_LABEL_LEN)
+}
+
+/// What is wrong with a question name [`walk_question`] refused, in the order the labels
+/// are read: a length byte past the end, a label past the end, a name too long, or (from
+/// the general walk) a bad label type or a compression pointer.
+#[cold]
+fn question_error(msg: &[u8]) -> Malformed {
+    let mut pos = QUESTION;
+    loop {
+        let Some(&len) = msg.get(pos) else { return Malformed::NamePastEnd };
+        let len = usize::from(len);
+        if len > MAX_LABEL_LEN {
+            let mut scratch = [0u8; KEY_LEN];
+            let mut too_long = false;
+            return read_name(msg, QUESTION, &mut scratch, &mut too_long)
+                .err()
+                .unwrap_or(Malformed::BadLabelType);
+        }
+        let next = pos + 1 + len;
+        if next > msg.len() {
+            return Malformed::LabelPastEnd;
+        }
+        // Room must be left for the final zero byte.
+        if next - QUESTION >= MAX_NAME_WIRE_LEN {
+            return Malformed::NameTooLong;
+        }
+        // A well-formed name would not have come here; its end reads as past the end.
+        if len == 0 {
+            return Malformed::NamePastEnd;
+        }
+        pos = next;
+    }
+}
+
+/// The key of the `len`-byte dotted name whose wire bytes (after the first length byte)
+/// start `name`, with separators where `separators` says: eight bytes at a time, in
+/// registers. A label holding a `.` or a zero byte cannot be told apart from a separator
+/// or the padding: [`KeyStatus::Unrepresentable`].
+#[inline(always)]
+fn question_key(name: &[u8], len: usize, separators: u64) -> (DomainKey, KeyStatus) {
+    let src = WordSource::new(name);
+    let mut key = [0u8; KEY_LEN];
+    let (head, tail) = key.split_at_mut(32);
+    // The first 32 bytes without a branch on the length (past the name they are zeros),
+    // the rest only for longer names.
+    let mut bad = key_half(&src, 0, len, separators, head);
+    if len > 32 {
+        bad |= key_half(&src, 32, len, separators, tail);
+    }
+    let status = if bad { KeyStatus::Unrepresentable } else { KeyStatus::Exact };
+    (DomainKey(key), status)
+}
+
+/// Bytes `base..base + 32` of [`question_key`]'s key, written to `out` (32 bytes); whether
+/// a label byte among them is a `.` or a zero. Plain per-byte code over fixed-size arrays,
+/// which the compiler turns into 16-byte vector operations.
+#[inline(always)]
+fn key_half(
+    src: &WordSource<'_>,
+    base: usize,
+    len: usize,
+    separators: u64,
+    out: &mut [u8],
+) -> bool {
+    // Written out: a loop over the four words is not unrolled.
+    let (w0, w1, w2, w3) =
+        (src.word(base), src.word(base + 8), src.word(base + 16), src.word(base + 24));
+    let s = separators >> base;
+    let (s0, s1, s2, s3) =
+        (spread(s as u8), spread((s >> 8) as u8), spread((s >> 16) as u8), spread((s >> 24) as u8));
+    let mut raw = [0u8; 32];
+    let mut sep = [0u8; 32];
+    for (i, (w, s)) in [(w0, s0), (w1, s1), (w2, s2), (w3, s3)].into_iter().enumerate() {
+        if let (Some(r), Some(sp)) = (raw.get_mut(8 * i..8 * i + 8), sep.get_mut(8 * i..8 * i + 8))
+        {
+            r.copy_from_slice(&w.to_le_bytes());
+            sp.copy_from_slice(&s.to_le_bytes());
+        }
+    }
+    // Lanes inside the name: below `end` (at most 64, so it fits a byte).
+    let end = len.saturating_sub(base).min(32) as u8;
+    const LANE: [u8; 32] = [
+        0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
+        25, 26, 27, 28, 29, 30, 31,
+    ];
+    let mut key = [0u8; 32];
+    let mut bad = [0u8; 32];
+    for ((((k, b), &r), &s), &lane) in key.iter_mut().zip(&mut bad).zip(&raw).zip(&sep).zip(&LANE) {
+        let inside = if lane < end { 0xff } else { 0 };
+        let r = r & inside;
+        let dot = if r == b'.' { 0xff } else { 0 };
+        let zero = if r == 0 { 0xff } else { 0 };
+        *b = (dot & !s) | (zero & inside);
+        let d = (r & !s) | (b'.' & s);
+        *k = if d.wrapping_sub(b'A') < 26 { d | 0x20 } else { d };
+    }
+    if let Some(out) = out.first_chunk_mut::<32>() {
+        *out = key;
+    }
+    bad.iter().fold(0, |a, b| a | b) != 0
+}
+
+/// Little-endian words of a byte slice, zeros past its end.
+struct WordSource<'a> {
+    bytes: &'a [u8],
+    /// Where the slice's last full word starts (`None`: shorter than a word).
+    last: Option<usize>,
+}
+
+impl<'a> WordSource<'a> {
+    #[inline(always)]
+    fn new(bytes: &'a [u8]) -> Self {
+        WordSource { bytes, last: bytes.len().checked_sub(8) }
+    }
+
+    /// The eight bytes from `at` (at most 56), zeros past the end. When fewer than eight
+    /// are left, the last eight are read and shifted down: one load, no branch on where
+    /// the slice ends.
+    #[inline(always)]
+    fn word(&self, at: usize) -> u64 {
+        let Some(last) = self.last else {
+            // Shorter than a word in all (a name of a byte or two): byte by byte.
+            let mut w = [0u8; 8];
+            for (d, s) in w.iter_mut().zip(self.bytes.get(at..).unwrap_or_default()) {
+                *d = *s;
+            }
+            return u64::from_le_bytes(w);
+        };
+        let start = last.min(at);
+        let w = self
+            .bytes
+            .get(start..)
+            .and_then(|b| b.first_chunk::<8>())
+            .map_or(0, |b| u64::from_le_bytes(*b));
+        w.checked_shr(8 * (at - start) as u32).unwrap_or(0)
+    }
+}
+
+/// 0xff in byte lane `i` of the result for each bit `i` set in `bits`.
+#[inline(always)]
+fn spread(bits: u8) -> u64 {
+    let x = u64::from(bits).wrapping_mul(ONES) & 0x8040_2010_0804_0201;
+    (((x + LOW7) & HIGH) >> 7) * 0xff
+}
+
+/// ASCII lowercase, eight bytes at a time.
+#[cfg(test)]
+fn lowercase(w: u64) -> u64 {
+    let h = w & LOW7;
+    // High bit of each byte: set when the byte's low seven bits are >= 'A', and when they
+    // are > 'Z'; a byte with its own high bit set is never a letter.
+    let ge_a = h + ONES * u64::from(0x80 - b'A');
+    let gt_z = h + ONES * u64::from(0x80 - b'Z' - 1);
+    let upper = ge_a & !gt_z & !w & HIGH;
+    w | (upper >> 2)
 }
 
 /// Reads the name at `start` and builds its key with the general (compression-aware) walk.

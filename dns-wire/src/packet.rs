@@ -2,7 +2,6 @@
 //! port 53, and a DNS query (RFC 1035 section 4.1) with one question and optionally an
 //! EDNS(0) OPT record (RFC 6891).
 
-use crate::bytes::{be16, be32};
 use crate::name::{read_name, read_question, DomainKey, KeyStatus, KEY_LEN};
 
 /// The DNS port (RFC 1035 section 4.2.1).
@@ -279,12 +278,18 @@ pub fn parse(frame: &[u8]) -> Parsed {
 
 #[inline]
 fn parse_frame(frame: &[u8]) -> Result<Query, Reject> {
-    let mut ethertype = be16(frame, 12).ok_or(Malformed::TruncatedEthernet)?;
-    let mut l3 = 14;
-    if ethertype == ETH_VLAN {
-        ethertype = be16(frame, 16).ok_or(Malformed::TruncatedEthernet)?;
-        l3 = 18;
-    }
+    // Fixed-size views: one length check each, then the fields are read without any.
+    let Some(&[.., t0, t1]) = frame.first_chunk::<14>() else {
+        return Err(Malformed::TruncatedEthernet.into());
+    };
+    let (ethertype, l3) = if u16::from_be_bytes([t0, t1]) == ETH_VLAN {
+        let Some(&[.., t0, t1]) = frame.first_chunk::<18>() else {
+            return Err(Malformed::TruncatedEthernet.into());
+        };
+        (u16::from_be_bytes([t0, t1]), 18)
+    } else {
+        (u16::from_be_bytes([t0, t1]), 14)
+    };
     let (ip, l4, l4_end) = match ethertype {
         ETH_IPV4 => {
             let (l4, end) = ipv4(frame, l3)?;
@@ -296,14 +301,14 @@ fn parse_frame(frame: &[u8]) -> Result<Query, Reject> {
         }
         _ => return Err(NotDns::EtherType.into()),
     };
-    // UDP (RFC 768).
-    if l4 + 8 > l4_end {
+    // UDP (RFC 768). The IP checks put `l4_end` inside the frame.
+    let Some(udp) = frame.get(l4..l4_end).and_then(|s| s.first_chunk::<8>()) else {
         return Err(Malformed::TruncatedUdp.into());
-    }
-    if be16(frame, l4 + 2) != Some(DNS_PORT) {
+    };
+    if u16::from_be_bytes([udp[2], udp[3]]) != DNS_PORT {
         return Err(NotDns::Port.into());
     }
-    let udp_len = usize::from(be16(frame, l4 + 4).ok_or(Malformed::TruncatedUdp)?);
+    let udp_len = usize::from(u16::from_be_bytes([udp[4], udp[5]]));
     if udp_len < 8 || l4 + udp_len > l4_end {
         return Err(Malformed::UdpLength.into());
     }
@@ -315,15 +320,16 @@ fn parse_frame(frame: &[u8]) -> Result<Query, Reject> {
 
 /// Checks an IPv4 header (RFC 791) at `l3`; returns where UDP starts and where the packet
 /// ends.
-#[inline]
+#[inline(always)]
 fn ipv4(frame: &[u8], l3: usize) -> Result<(usize, usize), Reject> {
-    let hdr = frame.get(l3..l3 + 20).ok_or(Malformed::TruncatedIp)?;
-    let (&vihl, _) = hdr.split_first().ok_or(Malformed::TruncatedIp)?;
-    if vihl >> 4 != 4 {
+    let Some(hdr) = frame.get(l3..).and_then(|s| s.first_chunk::<20>()) else {
+        return Err(Malformed::TruncatedIp.into());
+    };
+    if hdr[0] >> 4 != 4 {
         return Err(Malformed::IpVersion.into());
     }
-    let ihl = usize::from(vihl & 0x0f) * 4;
-    let total = usize::from(be16(hdr, 2).ok_or(Malformed::TruncatedIp)?);
+    let ihl = usize::from(hdr[0] & 0x0f) * 4;
+    let total = usize::from(u16::from_be_bytes([hdr[2], hdr[3]]));
     if ihl < 20 || ihl > total {
         return Err(Malformed::IpHeaderLength.into());
     }
@@ -331,10 +337,10 @@ fn ipv4(frame: &[u8], l3: usize) -> Result<(usize, usize), Reject> {
         return Err(Malformed::TruncatedIp.into());
     }
     // More-fragments flag or a fragment offset.
-    if be16(hdr, 6).ok_or(Malformed::TruncatedIp)? & 0x3fff != 0 {
+    if u16::from_be_bytes([hdr[6], hdr[7]]) & 0x3fff != 0 {
         return Err(NotDns::Fragment.into());
     }
-    if hdr.get(9) != Some(&PROTO_UDP) {
+    if hdr[9] != PROTO_UDP {
         return Err(NotDns::Protocol.into());
     }
     Ok((l3 + ihl, l3 + total))
@@ -342,18 +348,20 @@ fn ipv4(frame: &[u8], l3: usize) -> Result<(usize, usize), Reject> {
 
 /// Checks an IPv6 header (RFC 8200) at `l3`; returns where UDP starts and where the packet
 /// ends. Extension headers are not walked: such packets are [`NotDns::Protocol`].
-#[inline]
+#[inline(always)]
 fn ipv6(frame: &[u8], l3: usize) -> Result<(usize, usize), Reject> {
-    let hdr = frame.get(l3..l3 + 40).ok_or(Malformed::TruncatedIp)?;
-    if hdr.first().map(|b| b >> 4) != Some(6) {
+    let Some(hdr) = frame.get(l3..).and_then(|s| s.first_chunk::<40>()) else {
+        return Err(Malformed::TruncatedIp.into());
+    };
+    if hdr[0] >> 4 != 6 {
         return Err(Malformed::IpVersion.into());
     }
-    let payload = usize::from(be16(hdr, 4).ok_or(Malformed::TruncatedIp)?);
+    let payload = usize::from(u16::from_be_bytes([hdr[4], hdr[5]]));
     let l4 = l3 + 40;
     if l4 + payload > frame.len() {
         return Err(Malformed::TruncatedIp.into());
     }
-    if hdr.get(6) != Some(&PROTO_UDP) {
+    if hdr[6] != PROTO_UDP {
         return Err(NotDns::Protocol.into());
     }
     Ok((l4, l4 + payload))
@@ -363,11 +371,13 @@ fn ipv6(frame: &[u8], l3: usize) -> Result<(usize, usize), Reject> {
 /// frame (`offsets`: IP, UDP, DNS).
 #[inline(always)]
 fn query(msg: &[u8], ip: IpVersion, offsets: [u16; 3]) -> Result<Query, Reject> {
-    let (Some(id), Some(flags), Some(qd), Some(an), Some(ns), Some(ar)) =
-        (be16(msg, 0), be16(msg, 2), be16(msg, 4), be16(msg, 6), be16(msg, 8), be16(msg, 10))
-    else {
+    let Some(h) = msg.first_chunk::<12>() else {
         return Err(Malformed::TruncatedDns.into());
     };
+    let [i0, i1, f0, f1, q0, q1, a0, a1, n0, n1, r0, r1] = *h;
+    let be = u16::from_be_bytes;
+    let (id, flags, qd) = (be([i0, i1]), be([f0, f1]), be([q0, q1]));
+    let (an, ns, ar) = (be([a0, a1]), be([n0, n1]), be([r0, r1]));
     if flags & 0x8000 != 0 {
         return Err(NotDns::Response.into());
     }
@@ -381,44 +391,12 @@ fn query(msg: &[u8], ip: IpVersion, offsets: [u16; 3]) -> Result<Query, Reject> 
         return Err(Malformed::RecordCount.into());
     }
     let (name_end, key, key_status) = read_question(msg)?;
-    let (Some(qtype), Some(qclass)) = (be16(msg, name_end), be16(msg, name_end + 2)) else {
+    let Some(&[q0, q1, c0, c1]) = msg.get(name_end..).and_then(|s| s.first_chunk::<4>()) else {
         return Err(Malformed::TruncatedQuestion.into());
     };
+    let (qtype, qclass) = (u16::from_be_bytes([q0, q1]), u16::from_be_bytes([c0, c1]));
     let question_end = name_end + 4;
-    let mut edns = None;
-    let mut pos = question_end;
-    for _ in 0..ar {
-        // The usual owner is the root (an OPT record): no name walk for it.
-        let (fixed, root) = if msg.get(pos) == Some(&0) {
-            (pos + 1, true)
-        } else {
-            let mut scratch = [0u8; KEY_LEN];
-            let mut too_long = false;
-            let owner = read_name(msg, pos, &mut scratch, &mut too_long)?;
-            (owner.end, owner.labels == 0)
-        };
-        let (Some(rtype), Some(class), Some(ttl), Some(rdlen)) =
-            (be16(msg, fixed), be16(msg, fixed + 2), be32(msg, fixed + 4), be16(msg, fixed + 8))
-        else {
-            return Err(Malformed::TruncatedRecord.into());
-        };
-        let next = fixed + 10 + usize::from(rdlen);
-        if next > msg.len() {
-            return Err(Malformed::TruncatedRecord.into());
-        }
-        if rtype == TYPE_OPT {
-            // RFC 6891 section 6.1.1: the owner is the root, and there is one OPT at most.
-            if !root || edns.is_some() {
-                return Err(Malformed::BadOpt.into());
-            }
-            edns = Some(Edns {
-                udp_payload_size: class,
-                version: (ttl >> 16) as u8,
-                dnssec_ok: ttl & 0x8000 != 0,
-            });
-        }
-        pos = next;
-    }
+    let edns = if ar == 0 { None } else { additional(msg, question_end, ar)? };
     let [l3_offset, l4_offset, dns_offset] = offsets;
     Ok(Query {
         ip,
@@ -435,4 +413,45 @@ fn query(msg: &[u8], ip: IpVersion, offsets: [u16; 3]) -> Result<Query, Reject> 
         key_status,
         key,
     })
+}
+
+/// Checks the `count` additional records from `pos` and returns the OPT record's EDNS
+/// details, if there is one.
+#[inline(always)]
+fn additional(msg: &[u8], mut pos: usize, count: u16) -> Result<Option<Edns>, Reject> {
+    let mut edns = None;
+    for _ in 0..count {
+        // The usual owner is the root (an OPT record): no name walk for it.
+        let (fixed, root) = if msg.get(pos) == Some(&0) {
+            (pos + 1, true)
+        } else {
+            let mut scratch = [0u8; KEY_LEN];
+            let mut too_long = false;
+            let owner = read_name(msg, pos, &mut scratch, &mut too_long)?;
+            (owner.end, owner.labels == 0)
+        };
+        let Some(r) = msg.get(fixed..).and_then(|s| s.first_chunk::<10>()) else {
+            return Err(Malformed::TruncatedRecord.into());
+        };
+        let rtype = u16::from_be_bytes([r[0], r[1]]);
+        let class = u16::from_be_bytes([r[2], r[3]]);
+        let ttl = u32::from_be_bytes([r[4], r[5], r[6], r[7]]);
+        let next = fixed + 10 + usize::from(u16::from_be_bytes([r[8], r[9]]));
+        if next > msg.len() {
+            return Err(Malformed::TruncatedRecord.into());
+        }
+        if rtype == TYPE_OPT {
+            // RFC 6891 section 6.1.1: the owner is the root, and there is one OPT at most.
+            if !root || edns.is_some() {
+                return Err(Malformed::BadOpt.into());
+            }
+            edns = Some(Edns {
+                udp_payload_size: class,
+                version: (ttl >> 16) as u8,
+                dnssec_ok: ttl & 0x8000 != 0,
+            });
+        }
+        pos = next;
+    }
+    Ok(edns)
 }
