@@ -2,7 +2,7 @@
 
 use core::net::{Ipv4Addr, Ipv6Addr};
 
-use crate::bytes::{be16, put, put16, put32, swap};
+use crate::bytes::put16;
 use crate::checksum;
 use crate::packet::{IpVersion, Query, PROTO_UDP, TYPE_OPT};
 
@@ -277,36 +277,43 @@ fn write(buf: &mut [u8], q: &Query, plan: &Plan<'_>, options: &BuildOptions) -> 
     let udp_len = u16::try_from(plan.len - l4).ok()?;
     let ip_len = u16::try_from(plan.len - l3).ok()?;
     let v4 = q.ip == IpVersion::V4;
+    let be = u16::from_be_bytes;
 
     // Reads, before any write.
     // The IP header's sum less the words that change (IPv4 only: total length, TTL and
-    // protocol, checksum; ones' complement subtraction adds the complement).
-    let ip_sum = if v4 {
-        let ihl = usize::from(*buf.get(l3)? & 0x0f) * 4;
-        let header = buf.get(l3..l3 + ihl)?;
-        let old = |at| be16(header, at).map(|w| u64::from(!w));
-        checksum::add(0, header) + old(2)? + old(8)? + old(10)?
+    // protocol, checksum; ones' complement subtraction adds the complement), and the
+    // pseudo-header's addresses.
+    let (ip_sum, addresses) = if v4 {
+        let h: &[u8; 20] = buf.get(l3..)?.first_chunk()?;
+        let ihl = usize::from(h[0] & 0x0f) * 4;
+        let changing = [be([h[2], h[3]]), be([h[8], h[9]]), be([h[10], h[11]])];
+        let old = changing.iter().map(|w| u64::from(!w)).sum::<u64>();
+        let header = checksum::add(0, buf.get(l3..l3 + ihl)?) + old;
+        let addresses: &[u8; 8] = buf.get(l3 + 12..)?.first_chunk()?;
+        (header, checksum::add(0, addresses))
     } else {
-        0
+        let addresses: &[u8; 32] = buf.get(l3 + 8..)?.first_chunk()?;
+        (0, checksum::add(0, addresses))
     };
-    let addresses = if v4 { buf.get(l3 + 12..l3 + 20)? } else { buf.get(l3 + 8..l3 + 40)? };
-    // Pseudo-header addresses, the ports and the DNS ID (the rest of the UDP and DNS headers
-    // is new), and the question, which stays as it is.
-    let mut udp_sum = checksum::add(0, addresses)
-        + u64::from(be16(buf, l4)?)
-        + u64::from(be16(buf, l4 + 2)?)
-        + u64::from(be16(buf, dns)?);
+    // The ports and the DNS ID (the rest of the UDP and DNS headers is new), and the
+    // question, which stays as it is.
+    let ports: &[u8; 4] = buf.get(l4..)?.first_chunk()?;
+    let id: &[u8; 2] = buf.get(dns..)?.first_chunk()?;
+    let mut udp_sum = addresses
+        + u64::from(be([ports[0], ports[1]]))
+        + u64::from(be([ports[2], ports[3]]))
+        + u64::from(be(*id));
     udp_sum = checksum::add(udp_sum, buf.get(dns + 12..qend)?);
 
     // DNS header: QR 1, opcode 0 (a query's), AA 0, TC, RD and CD kept, RA 1, Z 0, AD 0.
     let tc = if plan.truncated { 0x0200 } else { 0 };
     let flags = 0x8080 | tc | (q.flags & 0x0110) | (plan.rcode & 0x000f);
     let arcount = u16::from(q.edns.is_some());
-    put16(buf, dns + 2, flags)?;
-    put16(buf, dns + 4, 1)?;
-    put16(buf, dns + 6, plan.answers)?;
-    put16(buf, dns + 8, 0)?;
-    put16(buf, dns + 10, arcount)?;
+    let header: &mut [u8; 12] = buf.get_mut(dns..)?.first_chunk_mut()?;
+    let [f0, f1] = flags.to_be_bytes();
+    let [a0, a1] = plan.answers.to_be_bytes();
+    let [r0, r1] = arcount.to_be_bytes();
+    header[2..].copy_from_slice(&[f0, f1, 0, 1, a0, a1, 0, 0, r0, r1]);
     // Pseudo-header protocol and length, UDP length, DNS header words.
     udp_sum += 17 + 2 * u64::from(udp_len) + u64::from(flags) + 1;
     udp_sum += u64::from(plan.answers) + u64::from(arcount);
@@ -320,13 +327,16 @@ fn write(buf: &mut [u8], q: &Query, plan: &Plan<'_>, options: &BuildOptions) -> 
         let addr = a.to_bits();
         records += RECORD_SUM + u64::from(rtype::A) + ttl + 4;
         records += u64::from(addr >> 16) + u64::from(addr & 0xffff);
-        pos = record(buf, pos, rtype::A, plan.ttl, &a.octets())?;
+        pos = record::<4, A_RECORD_LEN>(buf, pos, rtype::A, plan.ttl, a.octets())?;
     }
     for a in plan.v6 {
         let addr = a.to_bits();
         records += RECORD_SUM + u64::from(rtype::AAAA) + ttl + 16;
-        records = checksum::add(records, &addr.to_be_bytes());
-        pos = record(buf, pos, rtype::AAAA, plan.ttl, &a.octets())?;
+        records += (addr >> 64) as u64 >> 32;
+        records += (addr >> 64) as u64 & 0xffff_ffff;
+        records += (addr as u64) >> 32;
+        records += addr as u64 & 0xffff_ffff;
+        pos = record::<16, AAAA_RECORD_LEN>(buf, pos, rtype::AAAA, plan.ttl, a.octets())?;
     }
     if let Some(e) = q.edns {
         // Owner root, TYPE OPT, CLASS our payload size, TTL = extended RCODE (upper eight
@@ -334,11 +344,11 @@ fn write(buf: &mut [u8], q: &Query, plan: &Plan<'_>, options: &BuildOptions) -> 
         let payload = options.edns_udp_payload.max(CLASSIC_UDP_PAYLOAD);
         let ext = u32::from(plan.rcode >> 4) << 24;
         let opt_ttl = ext | if e.dnssec_ok { 0x8000 } else { 0 };
-        put(buf, pos, &[0])?;
-        put16(buf, pos + 1, TYPE_OPT)?;
-        put16(buf, pos + 3, payload)?;
-        put32(buf, pos + 5, opt_ttl)?;
-        put16(buf, pos + 9, 0)?;
+        let [t0, t1] = TYPE_OPT.to_be_bytes();
+        let [p0, p1] = payload.to_be_bytes();
+        let [x0, x1, x2, x3] = opt_ttl.to_be_bytes();
+        let opt: &mut [u8; OPT_RECORD_LEN] = buf.get_mut(pos..)?.first_chunk_mut()?;
+        *opt = [0, t0, t1, p0, p1, x0, x1, x2, x3, 0, 0];
         // After the one-byte owner, the words sit at the other parity: times 256.
         let words = u64::from(TYPE_OPT)
             + u64::from(payload)
@@ -350,27 +360,39 @@ fn write(buf: &mut [u8], q: &Query, plan: &Plan<'_>, options: &BuildOptions) -> 
     udp_sum += records << (8 * ((qend - l4) & 1));
 
     // Ethernet: back to the sender.
-    swap::<6>(buf, 0, 6)?;
+    let eth: &mut [u8; 12] = buf.first_chunk_mut()?;
+    let (dst, src) = eth.split_at_mut(6);
+    dst.swap_with_slice(src);
 
-    // UDP header.
-    swap::<2>(buf, l4, l4 + 2)?;
-    put16(buf, l4 + 4, udp_len)?;
+    // UDP header: ports swapped, the new length.
+    let udp: &mut [u8; 8] = buf.get_mut(l4..)?.first_chunk_mut()?;
+    let [u0, u1] = udp_len.to_be_bytes();
+    let [s0, s1, d0, d1, ..] = *udp;
+    udp[..6].copy_from_slice(&[d0, d1, s0, s1, u0, u1]);
 
     if v4 {
-        swap::<4>(buf, l3 + 12, l3 + 16)?;
-        put16(buf, l3 + 2, ip_len)?;
-        put(buf, l3 + 8, &[RESPONSE_HOP_LIMIT])?;
+        let [i0, i1] = ip_len.to_be_bytes();
+        let h: &mut [u8; 20] = buf.get_mut(l3..)?.first_chunk_mut()?;
+        let (src, dst) = h[12..].split_at_mut(4);
+        src.swap_with_slice(dst);
         let ttl_proto = u16::from(RESPONSE_HOP_LIMIT) << 8 | u16::from(PROTO_UDP);
-        put16(buf, l3 + 10, checksum::finish(ip_sum + u64::from(ip_len) + u64::from(ttl_proto)))?;
+        let [c0, c1] =
+            checksum::finish(ip_sum + u64::from(ip_len) + u64::from(ttl_proto)).to_be_bytes();
+        h[2..4].copy_from_slice(&[i0, i1]);
+        h[8] = RESPONSE_HOP_LIMIT;
+        h[10..12].copy_from_slice(&[c0, c1]);
         let udp = match options.ipv4_udp_checksum {
             Ipv4UdpChecksum::Compute => udp_checksum(udp_sum),
             Ipv4UdpChecksum::Zero => 0,
         };
         put16(buf, l4 + 6, udp)?;
     } else {
-        swap::<16>(buf, l3 + 8, l3 + 24)?;
-        put16(buf, l3 + 4, udp_len)?;
-        put(buf, l3 + 7, &[RESPONSE_HOP_LIMIT])?;
+        let h: &mut [u8; 40] = buf.get_mut(l3..)?.first_chunk_mut()?;
+        let (src, dst) = h[8..].split_at_mut(16);
+        src.swap_with_slice(dst);
+        // The payload length: the UDP datagram (no extension headers).
+        h[4..6].copy_from_slice(&[u0, u1]);
+        h[7] = RESPONSE_HOP_LIMIT;
         // Mandatory over IPv6 (RFC 8200 section 8.1).
         put16(buf, l4 + 6, udp_checksum(udp_sum))?;
     }
@@ -390,15 +412,23 @@ fn udp_checksum(acc: u64) -> u16 {
     }
 }
 
-/// Writes one answer record at `pos` (owner: pointer to the question name at offset 12)
-/// and returns where the next one goes.
+/// Writes one answer record of `LEN` bytes with an `N`-byte address at `pos` (owner:
+/// pointer to the question name at offset 12) and returns where the next one goes.
 #[inline(always)]
-fn record(buf: &mut [u8], pos: usize, rtype: u16, ttl: u32, rdata: &[u8]) -> Option<usize> {
-    put16(buf, pos, 0xc00c)?;
-    put16(buf, pos + 2, rtype)?;
-    put16(buf, pos + 4, CLASS_IN)?;
-    put32(buf, pos + 6, ttl)?;
-    put16(buf, pos + 10, u16::try_from(rdata.len()).ok()?)?;
-    put(buf, pos + 12, rdata)?;
-    Some(pos + 12 + rdata.len())
+fn record<const N: usize, const LEN: usize>(
+    buf: &mut [u8],
+    pos: usize,
+    rtype: u16,
+    ttl: u32,
+    rdata: [u8; N],
+) -> Option<usize> {
+    let out: &mut [u8; LEN] = buf.get_mut(pos..)?.first_chunk_mut()?;
+    let [t0, t1] = rtype.to_be_bytes();
+    let [c0, c1] = CLASS_IN.to_be_bytes();
+    let [l0, l1, l2, l3] = ttl.to_be_bytes();
+    let [n0, n1] = (N as u16).to_be_bytes();
+    let (fixed, data) = out.split_at_mut(12);
+    fixed.copy_from_slice(&[0xc0, 0x0c, t0, t1, c0, c1, l0, l1, l2, l3, n0, n1]);
+    data.copy_from_slice(&rdata);
+    Some(pos + LEN)
 }

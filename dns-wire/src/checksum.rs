@@ -20,44 +20,43 @@ pub(crate) fn add(acc: u64, bytes: &[u8]) -> u64 {
             wide += u128::from(u64::from_be_bytes(w));
         }
     }
-    wide += u128::from(tail(chunks.remainder()));
+    wide += u128::from(tail(bytes, chunks.remainder().len()));
+    fold64(wide)
+}
+
+/// Folds a 128-bit sum of words to a sum below 2^33 that is congruent modulo 2^16 - 1.
+#[inline(always)]
+pub(crate) fn fold64(wide: u128) -> u64 {
     let (sum, carry) = (wide as u64).overflowing_add((wide >> 64) as u64);
     // No overflow: with a carry out, `sum` is at most 2^64 - 2.
     let sum = sum + u64::from(carry);
     (sum & 0xffff_ffff) + (sum >> 32)
 }
 
-/// Up to seven bytes as the first bytes of a big-endian word (zero padded), read in at
-/// most three loads rather than byte by byte.
+/// The last `rest` (0..=7) bytes of `bytes` as the first bytes of a big-endian word, zero
+/// padded. From slices of eight bytes or more, they are read as the last eight bytes with
+/// the ones already summed shifted out: one load and no branch on `rest`.
 #[inline(always)]
-fn tail(rest: &[u8]) -> u64 {
-    let mut w = 0u64;
-    let mut rest = rest;
-    let mut shift = 64u32;
-    if let Some((four, more)) = rest.split_first_chunk::<4>() {
-        shift -= 32;
-        w |= u64::from(u32::from_be_bytes(*four)) << shift;
-        rest = more;
+fn tail(bytes: &[u8], rest: usize) -> u64 {
+    if let Some(last) = bytes.last_chunk::<8>() {
+        return u64::from_be_bytes(*last).checked_shl(8 * (8 - rest) as u32).unwrap_or(0);
     }
-    if let Some((two, more)) = rest.split_first_chunk::<2>() {
-        shift -= 16;
-        w |= u64::from(u16::from_be_bytes(*two)) << shift;
-        rest = more;
+    let mut w = [0u8; 8];
+    for (d, s) in w.iter_mut().zip(bytes) {
+        *d = *s;
     }
-    if let Some(&one) = rest.first() {
-        shift -= 8;
-        w |= u64::from(one) << shift;
-    }
-    w
+    u64::from_be_bytes(w)
 }
 
 /// Folds a running sum to 16 bits (1..=0xffff for a nonzero sum, the ones' complement
 /// representation without -0) and complements it: the value to store in a header.
 #[inline]
-pub(crate) fn finish(mut acc: u64) -> u16 {
-    while acc > 0xffff {
-        acc = (acc & 0xffff) + (acc >> 16);
-    }
+pub(crate) fn finish(acc: u64) -> u16 {
+    // Four folds take any u64 to at most 0xffff, without a loop to mispredict.
+    let acc = (acc & 0xffff_ffff) + (acc >> 32);
+    let acc = (acc & 0xffff) + (acc >> 16);
+    let acc = (acc & 0xffff) + (acc >> 16);
+    let acc = (acc & 0xffff) + (acc >> 16);
     !(acc as u16)
 }
 
