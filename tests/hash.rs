@@ -82,6 +82,32 @@ fn bulk_lookups_fill_the_callers_buffer() {
     assert!(std::panic::catch_unwind(|| t.lookup_bulk(&[0; BULK_MAX + 1]).len()).is_err());
 }
 
+/// Bulk lookups given each key's signature find what plain ones find, and a wrong
+/// signature only makes its key miss.
+#[test]
+fn bulk_lookups_with_signatures() {
+    eal();
+    let opts = HashOptions::new().hash_function(HashFunction::Custom(xor_hash));
+    let mut t: Hash<[u8; 16], u32> = Hash::new(&unique_name("hs"), 1024, socket(), opts).unwrap();
+    for i in (0..400).step_by(2) {
+        t.insert(key(i), i).unwrap();
+    }
+    let keys: Vec<[u8; 16]> = (100..100 + BULK_MAX as u32).map(key).collect();
+    let refs: Vec<&[u8; 16]> = keys.iter().collect();
+    let mut sigs: Vec<Signature> = keys.iter().map(|k| t.signature(k)).collect();
+    let signed = t.lookup_bulk_refs_with_signatures(&refs, &sigs);
+    let plain = t.lookup_bulk_refs(&refs);
+    assert_eq!(signed.found(), BULK_MAX / 2);
+    assert!((0..BULK_MAX).all(|i| signed.get(i) == plain.get(i)));
+    // Key 100 is present: a signature off by one sends it to other buckets.
+    sigs[0] = Signature(sigs[0].0 ^ 0x8000_0001);
+    let wrong = t.lookup_bulk_refs_with_signatures(&refs, &sigs);
+    assert_eq!((wrong.get(0), wrong.get(2)), (None, Some(&102)));
+    let short =
+        std::panic::catch_unwind(|| t.lookup_bulk_refs_with_signatures(&refs, &sigs[..1]).len());
+    assert!(short.is_err(), "a signature for each key");
+}
+
 static DROPS: AtomicUsize = AtomicUsize::new(0);
 
 struct Tracked;

@@ -77,7 +77,9 @@ pub use answer::{
 };
 pub use domains::*;
 pub use generator::*;
-pub use name::{DomainKey, KeyError, KeyStatus, KEY_LEN, MAX_LABEL_LEN, MAX_NAME_WIRE_LEN};
+pub use name::{
+    finish_hash, DomainKey, KeyError, KeyStatus, KEY_LEN, MAX_LABEL_LEN, MAX_NAME_WIRE_LEN,
+};
 pub use packet::{
     parse, Edns, IpVersion, Malformed, NotDns, Parsed, Query, DNS_PORT, MAX_ADDITIONAL,
 };

@@ -137,6 +137,94 @@ impl DomainKey {
     pub fn is_empty(&self) -> bool {
         self.0.first() == Some(&0)
     }
+
+    /// A 64-bit digest of the key, for hash tables: each 8-byte word, mixed with a constant
+    /// of its position, goes through a 128-bit multiply folded to 64 bits, and the words'
+    /// results are added. [`parse`](crate::parse) computes it while it builds a query's key
+    /// ([`Query::key_digest`](crate::Query::key_digest)); [`DomainKey::hash`] finishes it.
+    ///
+    /// ```
+    /// use dns_wire::DomainKey;
+    /// let a = DomainKey::from_name("a.example")?;
+    /// assert_eq!(a.digest(), DomainKey::from_name("A.EXAMPLE.")?.digest());
+    /// assert_ne!(a.digest(), DomainKey::from_name("b.example")?.digest());
+    /// # Ok::<(), dns_wire::KeyError>(())
+    /// ```
+    pub fn digest(&self) -> u64 {
+        let mut d = 0u64;
+        for (i, w) in self.0.chunks_exact(8).enumerate() {
+            let w = <[u8; 8]>::try_from(w).map_or(0, u64::from_le_bytes);
+            d = d.wrapping_add(word_digest(w, i));
+        }
+        d
+    }
+
+    /// The 32-bit hash of the key under `seed`: its [`digest`](Self::digest), finished.
+    /// A table hashed with this function can be searched with [`Query::key_digest`]
+    /// (through [`finish_hash`]) without reading the key again.
+    ///
+    /// ```
+    /// let k = dns_wire::DomainKey::from_name("www.example.com")?;
+    /// assert_eq!(k.hash(7), dns_wire::finish_hash(k.digest(), 7));
+    /// # Ok::<(), dns_wire::KeyError>(())
+    /// ```
+    ///
+    /// [`Query::key_digest`]: crate::Query::key_digest
+    pub fn hash(&self, seed: u32) -> u32 {
+        finish_hash(self.digest(), seed)
+    }
+}
+
+/// Multiplier of the digest (2^64 / the golden ratio, odd).
+const DIGEST_MUL: u64 = 0x9e37_79b9_7f4a_7c15;
+/// Per-word constants of the digest (so that equal words at different places differ), and
+/// the seed's.
+const DIGEST_KEYS: [u64; 9] = [
+    0x243f_6a88_85a3_08d3,
+    0x1319_8a2e_0370_7344,
+    0xa409_3822_299f_31d0,
+    0x082e_fa98_ec4e_6c89,
+    0x4528_21e6_38d0_1377,
+    0xbe54_66cf_34e9_0c6c,
+    0xc0ac_29b7_c97c_50dd,
+    0x3f84_d5b5_b547_0917,
+    0x9216_d5d9_8979_fb1b,
+];
+
+/// A 128-bit product folded to 64 bits.
+#[inline(always)]
+const fn fold_mul(x: u64, y: u64) -> u64 {
+    let p = (x as u128) * (y as u128);
+    (p as u64) ^ ((p >> 64) as u64)
+}
+
+/// Word `i`'s part of [`DomainKey::digest`].
+#[inline(always)]
+fn word_digest(w: u64, i: usize) -> u64 {
+    fold_mul(w ^ DIGEST_KEYS.get(i).copied().unwrap_or(0), DIGEST_MUL)
+}
+
+/// The sum of the digest parts of four zero words at places 4 to 7: the second half of
+/// the key of any name of 32 bytes or less.
+const ZERO_HALF_DIGEST: u64 = fold_mul(DIGEST_KEYS[4], DIGEST_MUL)
+    .wrapping_add(fold_mul(DIGEST_KEYS[5], DIGEST_MUL))
+    .wrapping_add(fold_mul(DIGEST_KEYS[6], DIGEST_MUL))
+    .wrapping_add(fold_mul(DIGEST_KEYS[7], DIGEST_MUL));
+
+/// Finishes a [`DomainKey::digest`] into the key's 32-bit hash under `seed` (see
+/// [`DomainKey::hash`]): every bit of the digest and of the seed moves every bit of the
+/// result, as hash tables that take a bucket from the low bits and a tag from the high
+/// ones need.
+///
+/// ```
+/// assert_ne!(dns_wire::finish_hash(1, 0), dns_wire::finish_hash(1, 1));
+/// ```
+#[inline]
+pub fn finish_hash(digest: u64, seed: u32) -> u32 {
+    let seed = u64::from(seed) * 0x0000_0001_0000_0001;
+    let m = fold_mul(digest ^ seed ^ DIGEST_KEYS[8], DIGEST_MUL);
+    let m = fold_mul(m, DIGEST_MUL ^ DIGEST_KEYS[8]);
+    (m ^ (m >> 32)) as u32
 }
 
 impl fmt::Debug for DomainKey {
@@ -320,7 +408,7 @@ const QUESTION: usize = HEADER_LEN;
 /// are, and [`question_key`] builds the key a word at a time from the bytes in place. Any
 /// malformed name is handed to the general [`read_name`], which says what is wrong with it.
 #[inline(always)]
-pub(crate) fn read_question(msg: &[u8]) -> Result<(usize, DomainKey, KeyStatus), Malformed> {
+pub(crate) fn read_question(msg: &[u8]) -> Result<(usize, DomainKey, KeyStatus, u64), Malformed> {
     let Some((pos, separators)) = walk_question(msg) else {
         return Err(question_error(msg));
     };
@@ -328,10 +416,11 @@ pub(crate) fn read_question(msg: &[u8]) -> Result<(usize, DomainKey, KeyStatus),
     // Dotted length: the wire length less the first length byte and the final zero.
     let len = (pos - QUESTION).saturating_sub(1);
     if len > KEY_LEN {
-        return Ok((end, DomainKey::ROOT, KeyStatus::TooLong));
+        return Ok((end, DomainKey::ROOT, KeyStatus::TooLong, DomainKey::ROOT.digest()));
     }
-    let (key, status) = question_key(msg.get(QUESTION + 1..).unwrap_or_default(), len, separators);
-    Ok((end, key, status))
+    let (key, status, digest) =
+        question_key(msg.get(QUESTION + 1..).unwrap_or_default(), len, separators);
+    Ok((end, key, status, digest))
 }
 
 /// Walks the question's labels: where its final zero byte is, and a mask with bit `i` set
@@ -414,22 +503,26 @@ fn question_error(msg: &[u8]) -> Malformed {
 /// registers. A label holding a `.` or a zero byte cannot be told apart from a separator
 /// or the padding: [`KeyStatus::Unrepresentable`].
 #[inline(always)]
-fn question_key(name: &[u8], len: usize, separators: u64) -> (DomainKey, KeyStatus) {
+fn question_key(name: &[u8], len: usize, separators: u64) -> (DomainKey, KeyStatus, u64) {
     let src = WordSource::new(name);
     let mut key = [0u8; KEY_LEN];
     let (head, tail) = key.split_at_mut(32);
     // The first 32 bytes without a branch on the length (past the name they are zeros),
     // the rest only for longer names.
-    let mut bad = key_half(&src, 0, len, separators, head);
+    let (mut bad, mut digest) = key_half(&src, 0, len, separators, head);
     if len > 32 {
-        bad |= key_half(&src, 32, len, separators, tail);
+        let (b, d) = key_half(&src, 32, len, separators, tail);
+        bad |= b;
+        digest = digest.wrapping_add(d);
+    } else {
+        digest = digest.wrapping_add(ZERO_HALF_DIGEST);
     }
     let status = if bad { KeyStatus::Unrepresentable } else { KeyStatus::Exact };
-    (DomainKey(key), status)
+    (DomainKey(key), status, digest)
 }
 
 /// Bytes `base..base + 32` of [`question_key`]'s key, written to `out` (32 bytes); whether
-/// a label byte among them is a `.` or a zero. Plain per-byte code over fixed-size arrays,
+/// a label byte among them is a `.` or a zero, and their part of the key's digest. Plain per-byte code over fixed-size arrays,
 /// which the compiler turns into 16-byte vector operations.
 #[inline(always)]
 fn key_half(
@@ -438,7 +531,7 @@ fn key_half(
     len: usize,
     separators: u64,
     out: &mut [u8],
-) -> bool {
+) -> (bool, u64) {
     // Written out: a loop over the four words is not unrolled.
     let (w0, w1, w2, w3) =
         (src.word(base), src.word(base + 8), src.word(base + 16), src.word(base + 24));
@@ -474,7 +567,12 @@ fn key_half(
     if let Some(out) = out.first_chunk_mut::<32>() {
         *out = key;
     }
-    bad.iter().fold(0, |a, b| a | b) != 0
+    let mut digest = 0u64;
+    for (i, w) in key.chunks_exact(8).enumerate() {
+        let w = <[u8; 8]>::try_from(w).map_or(0, u64::from_le_bytes);
+        digest = digest.wrapping_add(word_digest(w, base / 8 + i));
+    }
+    (bad.iter().fold(0, |a, b| a | b) != 0, digest)
 }
 
 /// Little-endian words of a byte slice, zeros past its end.
@@ -680,7 +778,7 @@ mod tests {
             for cut in 0..=terminated.len() {
                 let m = msg_with(&terminated[..cut]);
                 let fast = read_question(&m);
-                let slow = read_key(&m, 12).map(|(n, k, s)| (n.end, k, s));
+                let slow = read_key(&m, 12).map(|(n, k, s)| (n.end, k, s, k.digest()));
                 assert_eq!(fast, slow, "{cut} of {terminated:?}");
             }
         }
@@ -688,7 +786,7 @@ mod tests {
             for cut in 0..=name.len() {
                 let m = msg_with(&name[..cut]);
                 let fast = read_question(&m);
-                let slow = read_key(&m, 12).map(|(n, k, s)| (n.end, k, s));
+                let slow = read_key(&m, 12).map(|(n, k, s)| (n.end, k, s, k.digest()));
                 assert_eq!(fast, slow, "{:?}", &name[..cut]);
             }
         }
@@ -696,7 +794,7 @@ mod tests {
             for name in [[1, b, 0], [2, b, b'A'], [2, b'z', b]] {
                 let m = msg_with(&name);
                 let fast = read_question(&m);
-                let slow = read_key(&m, 12).map(|(n, k, s)| (n.end, k, s));
+                let slow = read_key(&m, 12).map(|(n, k, s)| (n.end, k, s, k.digest()));
                 assert_eq!(fast, slow, "{name:?}");
             }
         }

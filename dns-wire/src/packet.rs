@@ -174,6 +174,10 @@ pub struct Query {
     /// The question's name, normalised for the lookup table (valid when `key_status` is
     /// [`KeyStatus::Exact`], all zeros otherwise).
     pub key: DomainKey,
+    /// `key.digest()`, computed while the key was built: a table hashed with
+    /// [`DomainKey::hash`] can be searched with [`finish_hash`](crate::finish_hash) of it,
+    /// without reading the key again.
+    pub key_digest: u64,
 }
 
 impl core::fmt::Debug for Query {
@@ -390,7 +394,7 @@ fn query(msg: &[u8], ip: IpVersion, offsets: [u16; 3]) -> Result<Query, Reject> 
     if an != 0 || ns != 0 || ar > MAX_ADDITIONAL {
         return Err(Malformed::RecordCount.into());
     }
-    let (name_end, key, key_status) = read_question(msg)?;
+    let (name_end, key, key_status, key_digest) = read_question(msg)?;
     let Some(&[q0, q1, c0, c1]) = msg.get(name_end..).and_then(|s| s.first_chunk::<4>()) else {
         return Err(Malformed::TruncatedQuestion.into());
     };
@@ -412,6 +416,7 @@ fn query(msg: &[u8], ip: IpVersion, offsets: [u16; 3]) -> Result<Query, Reject> 
         edns,
         key_status,
         key,
+        key_digest,
     })
 }
 

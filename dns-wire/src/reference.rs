@@ -200,6 +200,7 @@ fn query(msg: &[u8], ip: IpVersion, offsets: [u16; 3]) -> Result<Query, Reject> 
         edns,
         key_status,
         key,
+        key_digest: key.digest(),
     })
 }
 

@@ -175,6 +175,7 @@ impl HashOptions {
 
 /// A key's signature (`rte_hash_hash`), for lookups that skip hashing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(transparent)]
 pub struct Signature(pub u32);
 
 /// A failed insert: why, and the key and value, which were not stored.
@@ -586,6 +587,54 @@ impl<K: HashKey, V> Hash<K, V> {
             ffi::rte_hash_lookup_bulk(
                 self.h.as_ptr(),
                 keys.as_ptr().cast_mut().cast(),
+                n as u32,
+                positions.as_mut_ptr().cast(),
+            )
+        };
+        BulkLookup { values: &self.values, positions, len: n }
+    }
+
+    /// [`lookup_bulk_refs`](Self::lookup_bulk_refs) with each key's signature given
+    /// (`rte_hash_lookup_with_hash_bulk`): DPDK skips hashing the keys. Worth it when the
+    /// signatures come cheaper than the table's hash function would, e.g. computed while
+    /// the keys were built (see [`HashFunction::Custom`]).
+    ///
+    /// A wrong signature only makes its key miss.
+    ///
+    /// # Panics
+    /// If `keys` holds more than [`BULK_MAX`] keys, or `signatures` fewer than `keys`.
+    ///
+    /// # Examples
+    /// ```
+    /// # let eal = dpdk::doc_eal();
+    /// use dpdk::hash::{Hash, HashOptions};
+    /// let mut t: Hash<u32, &str> = Hash::new("doc_hash_lbs", 64, dpdk::SocketId::current(), HashOptions::new())?;
+    /// t.insert(&7, "seven").unwrap();
+    /// let (a, b) = (7u32, 8u32);
+    /// let sigs = [t.signature(&b), t.signature(&a)];
+    /// let hits = t.lookup_bulk_refs_with_signatures(&[&b, &a], &sigs);
+    /// assert_eq!(hits.iter().collect::<Vec<_>>(), [None, Some(&"seven")]);
+    /// # Ok::<(), dpdk::Error>(())
+    /// ```
+    #[doc(alias = "rte_hash_lookup_with_hash_bulk")]
+    #[inline]
+    pub fn lookup_bulk_refs_with_signatures(
+        &self,
+        keys: &[&K],
+        signatures: &[Signature],
+    ) -> BulkLookup<'_, V> {
+        let n = keys.len();
+        assert!(n <= BULK_MAX, "up to {BULK_MAX} keys");
+        assert!(signatures.len() >= n, "a signature for each key");
+        let mut positions = [MaybeUninit::<i32>::uninit(); BULK_MAX];
+        // SAFETY: `&K` has the layout of a pointer to the key's key_len bytes, so `keys`
+        // is the array of n key pointers DPDK reads; `Signature` is a transparent u32, and
+        // DPDK only reads the n signatures; room for n positions.
+        unsafe {
+            ffi::rte_hash_lookup_with_hash_bulk(
+                self.h.as_ptr(),
+                keys.as_ptr().cast_mut().cast(),
+                signatures.as_ptr().cast_mut().cast(),
                 n as u32,
                 positions.as_mut_ptr().cast(),
             )

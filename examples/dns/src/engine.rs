@@ -304,15 +304,20 @@ impl<'t, P: Patterns> Engine<'t, P> {
         }
         let t1 = ticks();
         // The names are looked up where they are, inside the parsed queries.
+        // Their signatures come from the digests the parser computed (no name is hashed
+        // again).
         static NONE: Key = [0; dns_wire::KEY_LEN];
         let mut keys: [&Key; BURST] = [&NONE; BURST];
+        let mut digests = [0u64; BURST];
         for (q, &k) in queries[..nq].iter().zip(&key_of) {
             if k != u8::MAX {
                 // SAFETY: the first nq queries were written above.
-                keys[usize::from(k)] = unsafe { &q.assume_init_ref().key.0 };
+                let q = unsafe { q.assume_init_ref() };
+                keys[usize::from(k)] = &q.key.0;
+                digests[usize::from(k)] = q.key_digest;
             }
         }
-        let hits = self.table.lookup_bulk_refs(&keys[..nk]);
+        let hits = self.table.lookup_bulk_digested(&keys[..nk], &digests[..nk]);
         // The entries found are read while answering: fetch them all at once.
         for e in hits.iter().flatten() {
             prefetch_value(e);

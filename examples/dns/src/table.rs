@@ -1,18 +1,35 @@
 //! The seed's `domain_details_table`: normalised names to what to answer, in an `rte_hash`
 //! whose keys and values both live on the workers' socket.
 
-use dns_wire::{DomainEntry, DomainList, KEY_LEN};
-use dpdk::hash::{BulkLookup, Hash, HashOptions};
+use std::ffi::c_void;
+use std::hash::{BuildHasher, Hasher};
+
+use dns_wire::{finish_hash, DomainEntry, DomainKey, DomainList, KEY_LEN};
+use dpdk::hash::{BulkLookup, Hash, HashFunction, HashOptions, Signature, BULK_MAX};
 use dpdk::SocketId;
 
 /// The lookup key: a [`dns_wire::DomainKey`]'s bytes.
 pub type Key = [u8; KEY_LEN];
 
 /// The domain table, shared read-only by the worker lcores.
+///
+/// Keys are hashed with [`DomainKey::hash`] under a seed drawn when the table is loaded,
+/// so that a query's signature comes from the digest the parser computed while it built
+/// the key ([`dns_wire::Query::key_digest`]): the bulk lookup does not hash the names
+/// again, and names chosen to collide in one run do not collide in the next.
 #[derive(Debug)]
 pub struct DomainTable {
     hash: Hash<Key, DomainEntry>,
     socket: SocketId,
+    seed: u32,
+}
+
+/// The table's hash function, as DPDK calls it: [`DomainKey::hash`] of the key.
+unsafe extern "C" fn key_hash(key: *const c_void, _key_len: u32, seed: u32) -> u32 {
+    // SAFETY: DPDK passes the table's hash function a pointer to one of its keys, whose
+    // length is the table's key length, KEY_LEN bytes; DomainKey is those bytes.
+    let key = unsafe { key.cast::<DomainKey>().read_unaligned() };
+    key.hash(seed)
 }
 
 impl DomainTable {
@@ -27,12 +44,17 @@ impl DomainTable {
     pub fn load(list: &DomainList, name: &str, socket: SocketId) -> Result<Self, dpdk::Error> {
         let capacity = (list.len() * 2).max(1024);
         let capacity = u32::try_from(capacity).unwrap_or(u32::MAX);
-        let options = HashOptions::new().extendable_buckets(true);
+        // Different in every process: std's hash maps draw their keys from the OS.
+        let seed = std::collections::hash_map::RandomState::new().build_hasher().finish() as u32;
+        let options = HashOptions::new()
+            .hash_function(HashFunction::Custom(key_hash))
+            .seed(seed)
+            .extendable_buckets(true);
         let mut hash = Hash::new(name, capacity, socket, options)?;
         for entry in list.entries() {
             hash.insert(entry.key.0, *entry).map_err(|e| e.error)?;
         }
-        Ok(DomainTable { hash, socket })
+        Ok(DomainTable { hash, socket, seed })
     }
 
     /// Entries in the table.
@@ -70,5 +92,24 @@ impl DomainTable {
     #[inline]
     pub fn lookup_bulk_refs(&self, keys: &[&Key]) -> BulkLookup<'_, DomainEntry> {
         self.hash.lookup_bulk_refs(keys)
+    }
+
+    /// Up to [`dpdk::hash::BULK_MAX`] names at once, each where it already is, with the
+    /// digests of their keys ([`DomainKey::digest`], as the parser gives them in
+    /// [`dns_wire::Query::key_digest`]): no name is hashed again.
+    ///
+    /// # Panics
+    /// If `keys` holds more than [`BULK_MAX`] names, or `digests` fewer than `keys`.
+    #[inline]
+    pub fn lookup_bulk_digested(
+        &self,
+        keys: &[&Key],
+        digests: &[u64],
+    ) -> BulkLookup<'_, DomainEntry> {
+        let mut signatures = [Signature(0); BULK_MAX];
+        for (s, &d) in signatures.iter_mut().zip(digests) {
+            *s = Signature(finish_hash(d, self.seed));
+        }
+        self.hash.lookup_bulk_refs_with_signatures(keys, &signatures)
     }
 }
