@@ -266,8 +266,7 @@ struct Plan<'a> {
 /// write, and the new fields and records are summed as the numbers they are. Swapping two
 /// addresses or ports does not change a sum.
 #[inline(always)]
-fn write(buf: &mut [u8], q: &Query, plan: &Plan<'_>, options: &BuildOptions) -> Option<()> {
-    let buf = buf.get_mut(..plan.len)?;
+fn write(room: &mut [u8], q: &Query, plan: &Plan<'_>, options: &BuildOptions) -> Option<()> {
     let (l3, l4, dns, qend) = (
         usize::from(q.l3_offset),
         usize::from(q.l4_offset),
@@ -278,6 +277,9 @@ fn write(buf: &mut [u8], q: &Query, plan: &Plan<'_>, options: &BuildOptions) -> 
     let ip_len = u16::try_from(plan.len - l3).ok()?;
     let v4 = q.ip == IpVersion::V4;
     let be = u16::from_be_bytes;
+    // The question's sum, read through a window that may reach past the frame.
+    let question = checksum::add_window(0, room, dns + 12, qend.checked_sub(dns + 12)?)?;
+    let buf = room.get_mut(..plan.len)?;
 
     // Reads, before any write.
     // The IP header's sum less the words that change (IPv4 only: total length, TTL and
@@ -288,12 +290,16 @@ fn write(buf: &mut [u8], q: &Query, plan: &Plan<'_>, options: &BuildOptions) -> 
         let ihl = usize::from(h[0] & 0x0f) * 4;
         let changing = [be([h[2], h[3]]), be([h[8], h[9]]), be([h[10], h[11]])];
         let old = changing.iter().map(|w| u64::from(!w)).sum::<u64>();
-        let header = checksum::add(0, buf.get(l3..l3 + ihl)?) + old;
+        let header = if ihl == 20 {
+            checksum::add_words(old, h)
+        } else {
+            checksum::add(old, buf.get(l3..l3 + ihl)?)
+        };
         let addresses: &[u8; 8] = buf.get(l3 + 12..)?.first_chunk()?;
-        (header, checksum::add(0, addresses))
+        (header, checksum::add_words(0, addresses))
     } else {
         let addresses: &[u8; 32] = buf.get(l3 + 8..)?.first_chunk()?;
-        (0, checksum::add(0, addresses))
+        (0, checksum::add_words(0, addresses))
     };
     // The ports and the DNS ID (the rest of the UDP and DNS headers is new), and the
     // question, which stays as it is.
@@ -303,7 +309,7 @@ fn write(buf: &mut [u8], q: &Query, plan: &Plan<'_>, options: &BuildOptions) -> 
         + u64::from(be([ports[0], ports[1]]))
         + u64::from(be([ports[2], ports[3]]))
         + u64::from(be(*id));
-    udp_sum = checksum::add(udp_sum, buf.get(dns + 12..qend)?);
+    udp_sum += question;
 
     // DNS header: QR 1, opcode 0 (a query's), AA 0, TC, RD and CD kept, RA 1, Z 0, AD 0.
     let tc = if plan.truncated { 0x0200 } else { 0 };

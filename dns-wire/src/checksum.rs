@@ -24,6 +24,39 @@ pub(crate) fn add(acc: u64, bytes: &[u8]) -> u64 {
     fold64(wide)
 }
 
+/// Adds the `N` bytes of `bytes` (`N` a multiple of four) to `acc`: big-endian 32-bit
+/// words, summed without a loop. The result exceeds `acc` by less than `N` * 2^30.
+#[inline(always)]
+pub(crate) fn add_words<const N: usize>(acc: u64, bytes: &[u8; N]) -> u64 {
+    bytes.chunks_exact(4).fold(acc, |acc, w| {
+        acc + <[u8; 4]>::try_from(w).map_or(0, |w| u64::from(u32::from_be_bytes(w)))
+    })
+}
+
+/// Adds `len` bytes of `room` from `start` to `acc`, as [`add`] would. When `room` holds 32
+/// bytes from `start` and `len` is at most 32 (a question of a name up to 26 bytes), the
+/// sum is of four words masked to `len` bytes, with no branch on `len`. The result
+/// exceeds `acc` by less than 2^36; `None` when `room` does not hold the bytes.
+#[inline(always)]
+pub(crate) fn add_window(acc: u64, room: &[u8], start: usize, len: usize) -> Option<u64> {
+    let window = room.get(start..).and_then(|w| w.first_chunk::<32>());
+    let Some(window) = window.filter(|_| len <= 32) else {
+        return Some(add(acc, room.get(start..start.checked_add(len)?)?));
+    };
+    let mut sum = acc;
+    for (i, w) in window.chunks_exact(8).enumerate() {
+        let w = <[u8; 8]>::try_from(w).map_or(0, u64::from_be_bytes);
+        // The bytes of the window inside the `len`, from the top of the word.
+        let keep = match len.saturating_sub(8 * i) {
+            k @ 0..=7 => u64::MAX.checked_shl(8 * (8 - k) as u32).unwrap_or(0),
+            _ => u64::MAX,
+        };
+        let w = w & keep;
+        sum += (w >> 32) + (w & 0xffff_ffff);
+    }
+    Some(sum)
+}
+
 /// Folds a 128-bit sum of words to a sum below 2^33 that is congruent modulo 2^16 - 1.
 #[inline(always)]
 pub(crate) fn fold64(wide: u128) -> u64 {
