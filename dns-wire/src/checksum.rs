@@ -43,19 +43,39 @@ pub(crate) fn add_window(acc: u64, room: &[u8], start: usize, len: usize) -> Opt
     let Some(window) = window.filter(|_| len <= 32) else {
         return Some(add(acc, room.get(start..start.checked_add(len)?)?));
     };
+    let keep = WINDOW_MASKS.get(len).copied().unwrap_or_default();
     let mut sum = acc;
-    for (i, w) in window.chunks_exact(8).enumerate() {
-        let w = <[u8; 8]>::try_from(w).map_or(0, u64::from_be_bytes);
-        // The bytes of the window inside the `len`, from the top of the word.
-        let keep = match len.saturating_sub(8 * i) {
-            k @ 0..=7 => u64::MAX.checked_shl(8 * (8 - k) as u32).unwrap_or(0),
-            _ => u64::MAX,
-        };
-        let w = w & keep;
+    for (w, keep) in window.chunks_exact(8).zip(keep) {
+        let w = <[u8; 8]>::try_from(w).map_or(0, u64::from_be_bytes) & keep;
         sum += (w >> 32) + (w & 0xffff_ffff);
     }
     Some(sum)
 }
+
+/// For each length up to 32, the masks of [`add_window`]'s four big-endian words that
+/// keep that many bytes: a table lookup rather than a computation per word. (Indexing in
+/// a constant is checked when compiling: it cannot panic at run time.)
+#[allow(clippy::indexing_slicing)]
+const WINDOW_MASKS: [[u64; 4]; 33] = {
+    let mut t = [[0u64; 4]; 33];
+    let mut len = 0;
+    while len <= 32 {
+        let mut i = 0;
+        while i < 4 {
+            let k = len.saturating_sub(8 * i);
+            t[len][i] = if k >= 8 {
+                u64::MAX
+            } else if k == 0 {
+                0
+            } else {
+                u64::MAX << (8 * (8 - k))
+            };
+            i += 1;
+        }
+        len += 1;
+    }
+    t
+};
 
 /// Folds a 128-bit sum of words to a sum below 2^33 that is congruent modulo 2^16 - 1.
 #[inline(always)]
