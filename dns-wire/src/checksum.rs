@@ -58,7 +58,7 @@ pub(crate) fn add_window(acc: u64, room: &[u8], start: usize, len: usize) -> Opt
 #[allow(clippy::indexing_slicing)]
 const WINDOW_MASKS: [[u64; 4]; 33] = {
     let mut t = [[0u64; 4]; 33];
-    let mut len = 0;
+    let mut len: usize = 0;
     while len <= 32 {
         let mut i = 0;
         while i < 4 {
