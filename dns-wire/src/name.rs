@@ -617,7 +617,7 @@ impl<'a> WordSource<'a> {
 /// 0xff in byte lane `i` of the result for each bit `i` set in `bits`.
 #[inline(always)]
 fn spread(bits: u8) -> u64 {
-    SPREAD[usize::from(bits)]
+    SPREAD.get(usize::from(bits)).copied().unwrap_or(0)
 }
 
 /// [`spread`] of every byte: a 2 KiB table read in one load, where computing it takes
