@@ -2,7 +2,6 @@
 
 use core::net::{Ipv4Addr, Ipv6Addr};
 
-use crate::bytes::put16;
 use crate::checksum;
 use crate::packet::{IpVersion, Query, PROTO_UDP, TYPE_OPT};
 
@@ -257,14 +256,9 @@ struct Plan<'a> {
     truncated: bool,
 }
 
-/// Writes the response; every access is inside `buf[..plan.len]`, which the caller checked,
-/// so `None` only comes from a query that does not describe this buffer.
-///
-/// The checksums are not summed over the bytes just written: reading back fresh narrow
-/// stores with wide loads stalls the CPU (store forwarding fails). Everything the sums need
-/// from the query (IP header, addresses, ports, ID, question) is read before the first
-/// write, and the new fields and records are summed as the numbers they are. Swapping two
-/// addresses or ports does not change a sum.
+/// Writes the response; every access is inside `buf[..plan.len]`, which the caller checked
+/// (the question is also read through a window that may reach further), so `None` only
+/// comes from a query that does not describe this buffer.
 #[inline(always)]
 fn write(room: &mut [u8], q: &Query, plan: &Plan<'_>, options: &BuildOptions) -> Option<()> {
     let (l3, l4, dns, qend) = (
@@ -273,61 +267,56 @@ fn write(room: &mut [u8], q: &Query, plan: &Plan<'_>, options: &BuildOptions) ->
         usize::from(q.dns_offset),
         usize::from(q.question_end),
     );
-    let udp_len = u16::try_from(plan.len - l4).ok()?;
-    let ip_len = u16::try_from(plan.len - l3).ok()?;
-    let v4 = q.ip == IpVersion::V4;
-    let be = u16::from_be_bytes;
-    // The question's sum, read through a window that may reach past the frame.
+    // The question's sum, read through a window that may reach past the frame, before the
+    // records overwrite what follows it.
     let question = checksum::add_window(0, room, dns + 12, qend.checked_sub(dns + 12)?)?;
     let buf = room.get_mut(..plan.len)?;
-
-    // Reads, before any write.
-    // The IP header's sum less the words that change (IPv4 only: total length, TTL and
-    // protocol, checksum; ones' complement subtraction adds the complement), and the
-    // pseudo-header's addresses.
-    let (ip_sum, addresses) = if v4 {
-        let h: &[u8; 20] = buf.get(l3..)?.first_chunk()?;
-        let ihl = usize::from(h[0] & 0x0f) * 4;
-        let changing = [be([h[2], h[3]]), be([h[8], h[9]]), be([h[10], h[11]])];
-        let old = changing.iter().map(|w| u64::from(!w)).sum::<u64>();
-        let header = if ihl == 20 {
-            checksum::add_words(old, h)
-        } else {
-            checksum::add(old, buf.get(l3..l3 + ihl)?)
-        };
-        let addresses: &[u8; 8] = buf.get(l3 + 12..)?.first_chunk()?;
-        (header, checksum::add_words(0, addresses))
-    } else {
-        let addresses: &[u8; 32] = buf.get(l3 + 8..)?.first_chunk()?;
-        (0, checksum::add_words(0, addresses))
+    let body = body(buf, q, plan, options)?;
+    // An odd start swaps every word's bytes: times 256 (see the checksum module).
+    let payload = question + (body << (8 * ((qend - l4) & 1)));
+    let fields = Fields {
+        v4: q.ip == IpVersion::V4,
+        udp_len: u16::try_from(plan.len - l4).ok()?,
+        ip_len: u16::try_from(plan.len - l3).ok()?,
+        flags: 0x8080
+            | if plan.truncated { 0x0200 } else { 0 }
+            | (q.flags & 0x0110)
+            | (plan.rcode & 0x000f),
+        answers: plan.answers,
+        arcount: u16::from(q.edns.is_some()),
+        zero_v4_checksum: options.ipv4_udp_checksum == Ipv4UdpChecksum::Zero,
+        payload,
     };
-    // The ports and the DNS ID (the rest of the UDP and DNS headers is new), and the
-    // question, which stays as it is.
-    let ports: &[u8; 4] = buf.get(l4..)?.first_chunk()?;
-    let id: &[u8; 2] = buf.get(dns..)?.first_chunk()?;
-    let mut udp_sum = addresses
-        + u64::from(be([ports[0], ports[1]]))
-        + u64::from(be([ports[2], ports[3]]))
-        + u64::from(be(*id));
-    udp_sum += question;
+    // The usual layouts get their headers written at constant offsets into a fixed-size
+    // array (no bounds checks); any other, with the same code at variable offsets.
+    match (fields.v4, l3, l4 - l3) {
+        (true, 14, 20) => headers(buf.first_chunk_mut::<54>()?, 14, 34, &fields),
+        (true, 18, 20) => headers(buf.first_chunk_mut::<58>()?, 18, 38, &fields),
+        (false, 14, 40) => headers(buf.first_chunk_mut::<74>()?, 14, 54, &fields),
+        (false, 18, 40) => headers(buf.first_chunk_mut::<78>()?, 18, 58, &fields),
+        _ => headers(buf, l3, l4, &fields),
+    }
+}
 
-    // DNS header: QR 1, opcode 0 (a query's), AA 0, TC, RD and CD kept, RA 1, Z 0, AD 0.
-    let tc = if plan.truncated { 0x0200 } else { 0 };
-    let flags = 0x8080 | tc | (q.flags & 0x0110) | (plan.rcode & 0x000f);
-    let arcount = u16::from(q.edns.is_some());
-    let header: &mut [u8; 12] = buf.get_mut(dns..)?.first_chunk_mut()?;
-    let [f0, f1] = flags.to_be_bytes();
-    let [a0, a1] = plan.answers.to_be_bytes();
-    let [r0, r1] = arcount.to_be_bytes();
-    header[2..].copy_from_slice(&[f0, f1, 0, 1, a0, a1, 0, 0, r0, r1]);
-    // Pseudo-header protocol and length, UDP length, DNS header words.
-    udp_sum += 17 + 2 * u64::from(udp_len) + u64::from(flags) + 1;
-    udp_sum += u64::from(plan.answers) + u64::from(arcount);
+/// What the headers of a response need besides the query's own bytes.
+struct Fields {
+    v4: bool,
+    udp_len: u16,
+    ip_len: u16,
+    flags: u16,
+    answers: u16,
+    arcount: u16,
+    zero_v4_checksum: bool,
+    /// The UDP payload's sum past the DNS header: the question and the records.
+    payload: u64,
+}
 
-    // The records, summed as if they started at an even offset of the UDP datagram; they
-    // start where the question ends, which may be odd.
+/// Writes the answer records and the OPT record after the question; returns their sum as
+/// if they started at an even offset of the UDP datagram.
+#[inline(always)]
+fn body(buf: &mut [u8], q: &Query, plan: &Plan<'_>, options: &BuildOptions) -> Option<u64> {
     let mut records = 0u64;
-    let mut pos = qend;
+    let mut pos = usize::from(q.question_end);
     let ttl = (u64::from(plan.ttl >> 16)) + u64::from(plan.ttl & 0xffff);
     for a in plan.v4 {
         let addr = a.to_bits();
@@ -362,36 +351,88 @@ fn write(room: &mut [u8], q: &Query, plan: &Plan<'_>, options: &BuildOptions) ->
             + u64::from(opt_ttl & 0xffff);
         records += words << 8;
     }
-    // An odd start swaps every word's bytes: times 256 (see the checksum module).
-    udp_sum += records << (8 * ((qend - l4) & 1));
+    Some(records)
+}
+
+/// Turns the Ethernet, IP, UDP and DNS headers of the query in `buf` (IP at `l3`, UDP at
+/// `l4`, DNS right after) into the response's, checksums included. Every read comes
+/// before the first write.
+///
+/// The checksums are not summed over the bytes just written: reading back fresh narrow
+/// stores with wide loads stalls the CPU (store forwarding fails). Everything the sums
+/// need from the query (IP header, addresses, ports, ID) is read first, and the new
+/// fields are summed as the numbers they are. Swapping two addresses or ports does not
+/// change a sum.
+#[inline(always)]
+fn headers(buf: &mut [u8], l3: usize, l4: usize, f: &Fields) -> Option<()> {
+    let dns = l4 + 8;
+    let be = u16::from_be_bytes;
+    // The IP header's sum less the words that change (IPv4 only: total length, TTL and
+    // protocol, checksum; ones' complement subtraction adds the complement), and the
+    // pseudo-header's addresses.
+    let (ip_sum, addresses) = if f.v4 {
+        let h: &[u8; 20] = buf.get(l3..)?.first_chunk()?;
+        let ihl = usize::from(h[0] & 0x0f) * 4;
+        let changing = [be([h[2], h[3]]), be([h[8], h[9]]), be([h[10], h[11]])];
+        let old = changing.iter().map(|w| u64::from(!w)).sum::<u64>();
+        let header = if ihl == 20 {
+            checksum::add_words(old, h)
+        } else {
+            checksum::add(old, buf.get(l3..l3 + ihl)?)
+        };
+        let addresses: &[u8; 8] = buf.get(l3 + 12..)?.first_chunk()?;
+        (header, checksum::add_words(0, addresses))
+    } else {
+        let addresses: &[u8; 32] = buf.get(l3 + 8..)?.first_chunk()?;
+        (0, checksum::add_words(0, addresses))
+    };
+    // The ports and the DNS ID (the rest of the UDP and DNS headers is new).
+    let ports: &[u8; 4] = buf.get(l4..)?.first_chunk()?;
+    let id: &[u8; 2] = buf.get(dns..)?.first_chunk()?;
+    let udp_sum = f.payload
+        + addresses
+        + u64::from(be([ports[0], ports[1]]))
+        + u64::from(be([ports[2], ports[3]]))
+        + u64::from(be(*id))
+        // Pseudo-header protocol and length, UDP length, DNS header words.
+        + 17
+        + 2 * u64::from(f.udp_len)
+        + u64::from(f.flags)
+        + 1
+        + u64::from(f.answers)
+        + u64::from(f.arcount);
+
+    // DNS header: QR 1, opcode 0 (a query's), AA 0, TC, RD and CD kept, RA 1, Z 0, AD 0.
+    let header: &mut [u8; 12] = buf.get_mut(dns..)?.first_chunk_mut()?;
+    let [f0, f1] = f.flags.to_be_bytes();
+    let [a0, a1] = f.answers.to_be_bytes();
+    let [r0, r1] = f.arcount.to_be_bytes();
+    header[2..].copy_from_slice(&[f0, f1, 0, 1, a0, a1, 0, 0, r0, r1]);
 
     // Ethernet: back to the sender.
     let eth: &mut [u8; 12] = buf.first_chunk_mut()?;
     let (dst, src) = eth.split_at_mut(6);
     dst.swap_with_slice(src);
 
-    // UDP header: ports swapped, the new length.
+    // UDP header: ports swapped, the new length, the checksum: computed (mandatory over
+    // IPv6, RFC 8200 section 8.1) or, if asked, zero over IPv4.
     let udp: &mut [u8; 8] = buf.get_mut(l4..)?.first_chunk_mut()?;
-    let [u0, u1] = udp_len.to_be_bytes();
+    let [u0, u1] = f.udp_len.to_be_bytes();
     let [s0, s1, d0, d1, ..] = *udp;
-    udp[..6].copy_from_slice(&[d0, d1, s0, s1, u0, u1]);
+    let [c0, c1] = if f.v4 && f.zero_v4_checksum { 0 } else { udp_checksum(udp_sum) }.to_be_bytes();
+    *udp = [d0, d1, s0, s1, u0, u1, c0, c1];
 
-    if v4 {
-        let [i0, i1] = ip_len.to_be_bytes();
+    if f.v4 {
+        let [i0, i1] = f.ip_len.to_be_bytes();
         let h: &mut [u8; 20] = buf.get_mut(l3..)?.first_chunk_mut()?;
         let (src, dst) = h[12..].split_at_mut(4);
         src.swap_with_slice(dst);
         let ttl_proto = u16::from(RESPONSE_HOP_LIMIT) << 8 | u16::from(PROTO_UDP);
         let [c0, c1] =
-            checksum::finish(ip_sum + u64::from(ip_len) + u64::from(ttl_proto)).to_be_bytes();
+            checksum::finish(ip_sum + u64::from(f.ip_len) + u64::from(ttl_proto)).to_be_bytes();
         h[2..4].copy_from_slice(&[i0, i1]);
         h[8] = RESPONSE_HOP_LIMIT;
         h[10..12].copy_from_slice(&[c0, c1]);
-        let udp = match options.ipv4_udp_checksum {
-            Ipv4UdpChecksum::Compute => udp_checksum(udp_sum),
-            Ipv4UdpChecksum::Zero => 0,
-        };
-        put16(buf, l4 + 6, udp)?;
     } else {
         let h: &mut [u8; 40] = buf.get_mut(l3..)?.first_chunk_mut()?;
         let (src, dst) = h[8..].split_at_mut(16);
@@ -399,8 +440,6 @@ fn write(room: &mut [u8], q: &Query, plan: &Plan<'_>, options: &BuildOptions) ->
         // The payload length: the UDP datagram (no extension headers).
         h[4..6].copy_from_slice(&[u0, u1]);
         h[7] = RESPONSE_HOP_LIMIT;
-        // Mandatory over IPv6 (RFC 8200 section 8.1).
-        put16(buf, l4 + 6, udp_checksum(udp_sum))?;
     }
     Some(())
 }
