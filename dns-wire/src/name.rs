@@ -460,13 +460,19 @@ fn walk_question(msg: &[u8]) -> Option<(usize, u64)> {
 /// and whether its length byte was a plain label's.
 #[inline(always)]
 fn label_step(msg: &[u8], pos: &mut usize, separators: &mut u64) -> (bool, bool) {
-    // Past the end reads as a bad length, which sends the name to the general walk.
-    let len = usize::from(msg.get(*pos).copied().unwrap_or(u8::MAX));
+    // The walk is a chain (each length byte says where the next is), so each step is kept
+    // short: a load and two adds, no select for the compiler to turn into a branch on the
+    // name's shape. Past the end (a malformed name, so a predictable branch) reads as a
+    // bad length, which sends the name to the general walk.
+    let (len, fine) = match msg.get(*pos) {
+        Some(&b) => (usize::from(b), b <= MAX_LABEL_LEN as u8),
+        None => (0, false),
+    };
     let more = len != 0;
     let bit = (*pos - QUESTION).wrapping_sub(1);
-    *separators |= if more && bit < 64 { 1 << bit } else { 0 };
-    *pos = if more { *pos + 1 + len } else { *pos };
-    (more, len <= MAX_LABEL_LEN)
+    *separators |= (1u64 << (bit & 63)) & 0u64.wrapping_sub(u64::from(more & (bit < 64)));
+    *pos += len + usize::from(more);
+    (more, fine)
 }
 
 /// What is wrong with a question name [`walk_question`] refused, in the order the labels

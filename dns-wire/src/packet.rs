@@ -283,17 +283,37 @@ pub fn parse(frame: &[u8]) -> Parsed {
 #[inline]
 fn parse_frame(frame: &[u8]) -> Result<Query, Reject> {
     // Fixed-size views: one length check each, then the fields are read without any.
+    let Some(&[.., t0, t1, _, _, v0, v1]) = frame.first_chunk::<18>() else {
+        return parse_short(frame);
+    };
+    // The usual layouts, each with the same checks at constant offsets: in a frame that
+    // holds the headers up to the DNS header's end, the compiler drops the bounds checks
+    // the frame's length already answers.
+    match (u16::from_be_bytes([t0, t1]), u16::from_be_bytes([v0, v1])) {
+        (ETH_IPV4, _) if frame.len() >= 14 + 20 + 8 + 12 => from_l3(frame, 14, ETH_IPV4),
+        (ETH_IPV6, _) if frame.len() >= 14 + 40 + 8 + 12 => from_l3(frame, 14, ETH_IPV6),
+        (ETH_VLAN, ETH_IPV4) if frame.len() >= 18 + 20 + 8 + 12 => from_l3(frame, 18, ETH_IPV4),
+        (ETH_VLAN, ETH_IPV6) if frame.len() >= 18 + 40 + 8 + 12 => from_l3(frame, 18, ETH_IPV6),
+        (ETH_VLAN, ethertype) => from_l3(frame, 18, ethertype),
+        (ethertype, _) => from_l3(frame, 14, ethertype),
+    }
+}
+
+/// [`parse_frame`] of a frame too short for an Ethernet header with a VLAN tag.
+#[cold]
+fn parse_short(frame: &[u8]) -> Result<Query, Reject> {
     let Some(&[.., t0, t1]) = frame.first_chunk::<14>() else {
         return Err(Malformed::TruncatedEthernet.into());
     };
-    let (ethertype, l3) = if u16::from_be_bytes([t0, t1]) == ETH_VLAN {
-        let Some(&[.., t0, t1]) = frame.first_chunk::<18>() else {
-            return Err(Malformed::TruncatedEthernet.into());
-        };
-        (u16::from_be_bytes([t0, t1]), 18)
-    } else {
-        (u16::from_be_bytes([t0, t1]), 14)
-    };
+    match u16::from_be_bytes([t0, t1]) {
+        ETH_VLAN => Err(Malformed::TruncatedEthernet.into()),
+        ethertype => from_l3(frame, 14, ethertype),
+    }
+}
+
+/// The rest of [`parse_frame`], from the IP header at `l3` of the given ethertype.
+#[inline(always)]
+fn from_l3(frame: &[u8], l3: usize, ethertype: u16) -> Result<Query, Reject> {
     let (ip, l4, l4_end) = match ethertype {
         ETH_IPV4 => {
             let (l4, end) = ipv4(frame, l3)?;
