@@ -199,13 +199,7 @@ pub fn build_response(
     answer: &Answer<'_>,
     options: &BuildOptions,
 ) -> Result<Response, BuildError> {
-    let l3 = usize::from(query.l3_offset);
-    let l4 = usize::from(query.l4_offset);
-    let dns = usize::from(query.dns_offset);
-    let qend = usize::from(query.question_end);
-    if !(l3 < l4 && l4 + 8 == dns && dns + 12 < qend && qend <= buf.len()) {
-        return Err(BuildError::Mismatch);
-    }
+    let (dns, qend) = checked_layout(query, buf.len())?;
 
     // What goes in.
     let mut rcode = u16::from(answer.rcode());
@@ -227,33 +221,59 @@ pub fn build_response(
         _ => 0,
     };
     let opt_len = if query.edns.is_some() { OPT_RECORD_LEN } else { 0 };
-    let limit = match query.edns {
-        Some(e) => e.udp_payload_size.clamp(CLASSIC_UDP_PAYLOAD, options.edns_udp_payload.max(512)),
-        None => CLASSIC_UDP_PAYLOAD,
-    };
     let base = qend - dns + opt_len;
     let records = v4.len() * A_RECORD_LEN + v6.len() * AAAA_RECORD_LEN;
-    let truncated = base + records > usize::from(limit);
+    let truncated = base + records > usize::from(payload_limit(query, options));
     let (v4, v6, records) = if truncated { (&[][..], &[][..], 0) } else { (v4, v6, records) };
     let answers = u16::try_from(v4.len() + v6.len()).map_err(|_| BuildError::Mismatch)?;
     let len = dns + base + records;
     if len > buf.len() {
         return Err(BuildError::NoRoom { needed: len, room: buf.len() });
     }
-    let plan = Plan { len, rcode, ttl, v4, v6, answers, truncated };
+    let plan = Plan { len, rcode, records: Records::Addresses { ttl, v4, v6 }, answers, truncated };
     write(buf, query, &plan, options).ok_or(BuildError::Mismatch)?;
     Ok(Response { len, rcode, answers, truncated })
+}
+
+/// The DNS offset and the question's end of `query`, checked against a buffer of
+/// `buf_len` bytes.
+#[inline(always)]
+fn checked_layout(query: &Query, buf_len: usize) -> Result<(usize, usize), BuildError> {
+    let l3 = usize::from(query.l3_offset);
+    let l4 = usize::from(query.l4_offset);
+    let dns = usize::from(query.dns_offset);
+    let qend = usize::from(query.question_end);
+    if !(l3 < l4 && l4 + 8 == dns && dns + 12 < qend && qend <= buf_len) {
+        return Err(BuildError::Mismatch);
+    }
+    Ok((dns, qend))
+}
+
+/// The most UDP payload the client takes: 512 without EDNS, else what it says, kept
+/// between 512 and what this server advertises.
+#[inline(always)]
+fn payload_limit(query: &Query, options: &BuildOptions) -> u16 {
+    match query.edns {
+        Some(e) => e.udp_payload_size.clamp(CLASSIC_UDP_PAYLOAD, options.edns_udp_payload.max(512)),
+        None => CLASSIC_UDP_PAYLOAD,
+    }
 }
 
 /// A response whose size has been checked against the buffer.
 struct Plan<'a> {
     len: usize,
     rcode: u16,
-    ttl: u32,
-    v4: &'a [Ipv4Addr],
-    v6: &'a [Ipv6Addr],
+    records: Records<'a>,
     answers: u16,
     truncated: bool,
+}
+
+/// Where a response's answer records come from.
+enum Records<'a> {
+    /// Written here from the addresses (the ones matching the query type, or none).
+    Addresses { ttl: u32, v4: &'a [Ipv4Addr], v6: &'a [Ipv6Addr] },
+    /// Copied from a prepared set.
+    Prepared(&'a RecordSet),
 }
 
 /// Writes the response; every access is inside `buf[..plan.len]`, which the caller checked
@@ -270,8 +290,8 @@ fn write(room: &mut [u8], q: &Query, plan: &Plan<'_>, options: &BuildOptions) ->
     // The question's sum, read through a window that may reach past the frame, before the
     // records overwrite what follows it.
     let question = checksum::add_window(0, room, dns + 12, qend.checked_sub(dns + 12)?)?;
+    let body = body(room, q, plan, options)?;
     let buf = room.get_mut(..plan.len)?;
-    let body = body(buf, q, plan, options)?;
     // An odd start swaps every word's bytes: times 256 (see the checksum module).
     let payload = question + (body << (8 * ((qend - l4) & 1)));
     let fields = Fields {
@@ -311,47 +331,91 @@ struct Fields {
     payload: u64,
 }
 
-/// Writes the answer records and the OPT record after the question; returns their sum as
-/// if they started at an even offset of the UDP datagram.
+/// Writes the answer records and the OPT record after the question, in `room` (the
+/// response is its first `plan.len` bytes); returns their sum as if they started at an
+/// even offset of the UDP datagram.
 #[inline(always)]
-fn body(buf: &mut [u8], q: &Query, plan: &Plan<'_>, options: &BuildOptions) -> Option<u64> {
-    let mut records = 0u64;
-    let mut pos = usize::from(q.question_end);
-    let ttl = (u64::from(plan.ttl >> 16)) + u64::from(plan.ttl & 0xffff);
-    for a in plan.v4 {
-        let addr = a.to_bits();
-        records += RECORD_SUM + u64::from(rtype::A) + ttl + 4;
-        records += u64::from(addr >> 16) + u64::from(addr & 0xffff);
-        pos = record::<4, A_RECORD_LEN>(buf, pos, rtype::A, plan.ttl, a.octets())?;
-    }
-    for a in plan.v6 {
-        let addr = a.to_bits();
-        records += RECORD_SUM + u64::from(rtype::AAAA) + ttl + 16;
-        records += (addr >> 64) as u64 >> 32;
-        records += (addr >> 64) as u64 & 0xffff_ffff;
-        records += (addr as u64) >> 32;
-        records += addr as u64 & 0xffff_ffff;
-        pos = record::<16, AAAA_RECORD_LEN>(buf, pos, rtype::AAAA, plan.ttl, a.octets())?;
-    }
+fn body(room: &mut [u8], q: &Query, plan: &Plan<'_>, options: &BuildOptions) -> Option<u64> {
+    let start = usize::from(q.question_end);
+    let (mut pos, mut sum) = match plan.records {
+        Records::Addresses { ttl, v4, v6 } => {
+            let buf = room.get_mut(..plan.len)?;
+            address_records(buf, start, ttl, v4, v6)?
+        }
+        Records::Prepared(set) => {
+            let len = usize::from(set.len);
+            // One copy of a fixed size when the room allows: whatever it puts past the
+            // records is overwritten by the OPT record or lies past the response.
+            match room.get_mut(start..).and_then(|r| r.first_chunk_mut::<SET_ROOM>()) {
+                Some(out) => *out = set.bytes,
+                None => room.get_mut(start..start + len)?.copy_from_slice(set.bytes.get(..len)?),
+            }
+            (start + len, set.sum)
+        }
+    };
     if let Some(e) = q.edns {
-        // Owner root, TYPE OPT, CLASS our payload size, TTL = extended RCODE (upper eight
-        // bits), version 0, DO copied, Z 0; no options (RFC 6891 section 6.1.3).
-        let payload = options.edns_udp_payload.max(CLASSIC_UDP_PAYLOAD);
-        let ext = u32::from(plan.rcode >> 4) << 24;
-        let opt_ttl = ext | if e.dnssec_ok { 0x8000 } else { 0 };
-        let [t0, t1] = TYPE_OPT.to_be_bytes();
-        let [p0, p1] = payload.to_be_bytes();
-        let [x0, x1, x2, x3] = opt_ttl.to_be_bytes();
-        let opt: &mut [u8; OPT_RECORD_LEN] = buf.get_mut(pos..)?.first_chunk_mut()?;
-        *opt = [0, t0, t1, p0, p1, x0, x1, x2, x3, 0, 0];
-        // After the one-byte owner, the words sit at the other parity: times 256.
-        let words = u64::from(TYPE_OPT)
-            + u64::from(payload)
-            + u64::from(opt_ttl >> 16)
-            + u64::from(opt_ttl & 0xffff);
-        records += words << 8;
+        sum += opt_record(room.get_mut(..plan.len)?, pos, plan.rcode, e.dnssec_ok, options)?;
+        pos += OPT_RECORD_LEN;
     }
-    Some(records)
+    debug_assert_eq!(pos, plan.len);
+    Some(sum)
+}
+
+/// Writes the A records of `v4` then the AAAA records of `v6` (TTL `ttl`) from `pos`;
+/// returns where they end and their sum as if they started at an even offset.
+#[inline(always)]
+fn address_records(
+    buf: &mut [u8],
+    mut pos: usize,
+    ttl: u32,
+    v4: &[Ipv4Addr],
+    v6: &[Ipv6Addr],
+) -> Option<(usize, u64)> {
+    let mut sum = 0u64;
+    let ttl_sum = u64::from(ttl >> 16) + u64::from(ttl & 0xffff);
+    for a in v4 {
+        let addr = a.to_bits();
+        sum += RECORD_SUM + u64::from(rtype::A) + ttl_sum + 4;
+        sum += u64::from(addr >> 16) + u64::from(addr & 0xffff);
+        pos = record::<4, A_RECORD_LEN>(buf, pos, rtype::A, ttl, a.octets())?;
+    }
+    for a in v6 {
+        let addr = a.to_bits();
+        sum += RECORD_SUM + u64::from(rtype::AAAA) + ttl_sum + 16;
+        sum += (addr >> 64) as u64 >> 32;
+        sum += (addr >> 64) as u64 & 0xffff_ffff;
+        sum += (addr as u64) >> 32;
+        sum += addr as u64 & 0xffff_ffff;
+        pos = record::<16, AAAA_RECORD_LEN>(buf, pos, rtype::AAAA, ttl, a.octets())?;
+    }
+    Some((pos, sum))
+}
+
+/// Writes our OPT record at `pos`: owner root, TYPE OPT, CLASS our payload size, TTL =
+/// extended RCODE (upper eight bits of `rcode`), version 0, DO as asked, Z 0; no options
+/// (RFC 6891 section 6.1.3). Returns its sum at `pos`'s parity, relative to even records.
+#[inline(always)]
+fn opt_record(
+    buf: &mut [u8],
+    pos: usize,
+    rcode: u16,
+    dnssec_ok: bool,
+    options: &BuildOptions,
+) -> Option<u64> {
+    let payload = options.edns_udp_payload.max(CLASSIC_UDP_PAYLOAD);
+    let ext = u32::from(rcode >> 4) << 24;
+    let opt_ttl = ext | if dnssec_ok { 0x8000 } else { 0 };
+    let [t0, t1] = TYPE_OPT.to_be_bytes();
+    let [p0, p1] = payload.to_be_bytes();
+    let [x0, x1, x2, x3] = opt_ttl.to_be_bytes();
+    let opt: &mut [u8; OPT_RECORD_LEN] = buf.get_mut(pos..)?.first_chunk_mut()?;
+    *opt = [0, t0, t1, p0, p1, x0, x1, x2, x3, 0, 0];
+    // After the one-byte owner, the words sit at the other parity: times 256.
+    let words = u64::from(TYPE_OPT)
+        + u64::from(payload)
+        + u64::from(opt_ttl >> 16)
+        + u64::from(opt_ttl & 0xffff);
+    Some(words << 8)
 }
 
 /// Turns the Ethernet, IP, UDP and DNS headers of the query in `buf` (IP at `l3`, UDP at
@@ -476,4 +540,145 @@ fn record<const N: usize, const LEN: usize>(
     fixed.copy_from_slice(&[0xc0, 0x0c, t0, t1, c0, c1, l0, l1, l2, l3, n0, n1]);
     data.copy_from_slice(&rdata);
     Some(pos + LEN)
+}
+
+/// Bytes a prepared record set holds: four AAAA records (or four A records).
+const SET_ROOM: usize = 4 * AAAA_RECORD_LEN;
+// A domain list entry's addresses always fit (`DomainEntry::prepared`).
+const _: () = assert!(
+    crate::MAX_V4 * A_RECORD_LEN <= SET_ROOM && crate::MAX_V6 * AAAA_RECORD_LEN <= SET_ROOM
+);
+
+/// The answer records for one query type, written and summed ahead of time.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct RecordSet {
+    bytes: [u8; SET_ROOM],
+    len: u16,
+    count: u16,
+    /// Their checksum sum as if they started at an even offset.
+    sum: u64,
+}
+
+/// No records.
+static NO_RECORDS: RecordSet = RecordSet { bytes: [0; SET_ROOM], len: 0, count: 0, sum: 0 };
+
+impl RecordSet {
+    /// The A records of `v4` or (if `v4` is empty) the AAAA records of `v6`; `None` when
+    /// they do not fit.
+    fn new(ttl: u32, v4: &[Ipv4Addr], v6: &[Ipv6Addr]) -> Option<RecordSet> {
+        let mut set = NO_RECORDS;
+        let (len, sum) = address_records(&mut set.bytes, 0, ttl, v4, v6)?;
+        set.len = u16::try_from(len).ok()?;
+        set.count = u16::try_from(v4.len() + v6.len()).ok()?;
+        set.sum = sum;
+        Some(set)
+    }
+}
+
+impl core::fmt::Debug for RecordSet {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RecordSet").field("count", &self.count).field("len", &self.len).finish()
+    }
+}
+
+/// An [`Answer`] turned ahead of time into what every response to it carries: its RCODE
+/// and, for A and AAAA queries, its answer records, written and checksummed. A table of
+/// names can hold one per name; [`build_prepared_response`] then copies the records into
+/// each response instead of writing them, and decides with arithmetic rather than
+/// branches, so that a mix of query types, address counts and answers does not cost the
+/// CPU mispredicted branches.
+///
+/// ```
+/// use dns_wire::{Answer, PreparedAnswer};
+/// use std::net::Ipv4Addr;
+/// let v4 = [Ipv4Addr::new(192, 0, 2, 1)];
+/// let prepared = PreparedAnswer::new(&Answer::Addresses { ttl: 60, v4: &v4, v6: &[] });
+/// assert_eq!(prepared.map(|p| p.rcode()), Some(0));
+/// assert_eq!(PreparedAnswer::NXDOMAIN.rcode(), 3);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PreparedAnswer {
+    rcode: u8,
+    /// The records of A queries, then of AAAA queries.
+    sets: [RecordSet; 2],
+}
+
+impl PreparedAnswer {
+    /// [`Answer::NxDomain`], prepared.
+    pub const NXDOMAIN: PreparedAnswer = PreparedAnswer::bare(rcode::NXDOMAIN);
+    /// [`Answer::Refused`], prepared.
+    pub const REFUSED: PreparedAnswer = PreparedAnswer::bare(rcode::REFUSED);
+    /// [`Answer::ServFail`], prepared.
+    pub const SERVFAIL: PreparedAnswer = PreparedAnswer::bare(rcode::SERVFAIL);
+
+    const fn bare(rcode: u8) -> PreparedAnswer {
+        let none = RecordSet { bytes: [0; SET_ROOM], len: 0, count: 0, sum: 0 };
+        PreparedAnswer { rcode, sets: [none, none] }
+    }
+
+    /// `answer`, prepared; `None` when it has more than four addresses of a family (build
+    /// its responses with [`build_response`]).
+    pub fn new(answer: &Answer<'_>) -> Option<PreparedAnswer> {
+        let mut prepared = PreparedAnswer::bare(answer.rcode());
+        if let Answer::Addresses { ttl, v4, v6 } = *answer {
+            prepared.sets = [RecordSet::new(ttl, v4, &[])?, RecordSet::new(ttl, &[], v6)?];
+        }
+        Some(prepared)
+    }
+
+    /// The RCODE of the responses.
+    pub fn rcode(&self) -> u8 {
+        self.rcode
+    }
+}
+
+/// [`build_response`] for a [`PreparedAnswer`]: the same response, byte for byte, as for
+/// the answer it was prepared from, with its records copied rather than written.
+///
+/// # Errors
+/// As [`build_response`].
+///
+/// ```
+/// use dns_wire::*;
+/// use std::net::Ipv4Addr;
+/// let list = DomainList::default_list();
+/// let mut gen = Generator::new(1, &list, Mix { hit: 1, ..Mix::NONE })?;
+/// let mut buf = [0u8; 2048];
+/// let (len, _) = gen.next_frame(&mut buf)?;
+/// let Parsed::Query(q) = parse(&buf[..len]) else { panic!("not a query") };
+/// let v4 = [Ipv4Addr::new(192, 0, 2, 7)];
+/// let answer = Answer::Addresses { ttl: 60, v4: &v4, v6: &[] };
+/// let prepared = PreparedAnswer::new(&answer).expect("one address fits");
+/// let mut copy = buf;
+/// let r = build_prepared_response(&mut buf, &q, &prepared, &BuildOptions::default())?;
+/// assert_eq!(build_response(&mut copy, &q, &answer, &BuildOptions::default())?, r);
+/// assert_eq!(buf[..r.len], copy[..r.len]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[inline]
+pub fn build_prepared_response(
+    buf: &mut [u8],
+    query: &Query,
+    answer: &PreparedAnswer,
+    options: &BuildOptions,
+) -> Result<Response, BuildError> {
+    let (dns, qend) = checked_layout(query, buf.len())?;
+    let edns_ok = query.edns.map_or(true, |e| e.version == 0);
+    let rcode = if edns_ok { u16::from(answer.rcode) } else { rcode::BADVERS };
+    let class_ok = query.qclass == CLASS_IN || query.qclass == CLASS_ANY;
+    let typed = query.qtype == rtype::A || query.qtype == rtype::AAAA;
+    // Selected, not branched on: the set of the query's type, or none.
+    let set = answer.sets.get(usize::from(query.qtype == rtype::AAAA)).unwrap_or(&NO_RECORDS);
+    let set = if edns_ok & class_ok & typed { set } else { &NO_RECORDS };
+    let base = qend - dns + OPT_RECORD_LEN * usize::from(query.edns.is_some());
+    let truncated = base + usize::from(set.len) > usize::from(payload_limit(query, options));
+    let set = if truncated { &NO_RECORDS } else { set };
+    let len = dns + base + usize::from(set.len);
+    if len > buf.len() {
+        return Err(BuildError::NoRoom { needed: len, room: buf.len() });
+    }
+    let answers = set.count;
+    let plan = Plan { len, rcode, records: Records::Prepared(set), answers, truncated };
+    write(buf, query, &plan, options).ok_or(BuildError::Mismatch)?;
+    Ok(Response { len, rcode, answers, truncated })
 }

@@ -32,7 +32,7 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use crate::answer::Answer;
+use crate::answer::{Answer, PreparedAnswer};
 use crate::name::{DomainKey, KeyError};
 
 /// IPv4 addresses per entry at most.
@@ -171,6 +171,20 @@ impl DomainEntry {
             Action::Count if self.n_v4 == 0 && self.n_v6 == 0 => Answer::NxDomain,
             Action::Count => addresses,
         }
+    }
+
+    /// [`answer`](Self::answer), prepared for [`crate::build_prepared_response`].
+    ///
+    /// ```
+    /// let list = dns_wire::DomainList::parse("a.example answer 192.0.2.1 2001:db8::1")?;
+    /// let e = &list.entries()[0];
+    /// assert_eq!(Some(e.prepared()), dns_wire::PreparedAnswer::new(&e.answer()));
+    /// # Ok::<(), dns_wire::ListError>(())
+    /// ```
+    pub fn prepared(&self) -> PreparedAnswer {
+        // An entry holds at most MAX_V4 and MAX_V6 addresses, which a prepared answer
+        // always has room for (checked when compiling, below).
+        PreparedAnswer::new(&self.answer()).unwrap_or(PreparedAnswer::SERVFAIL)
     }
 }
 

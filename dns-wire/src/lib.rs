@@ -71,9 +71,9 @@ pub mod reference;
 mod rng;
 
 pub use answer::{
-    build_response, rcode, rtype, Answer, BuildError, BuildOptions, Ipv4UdpChecksum, Response,
-    AAAA_RECORD_LEN, A_RECORD_LEN, CLASSIC_UDP_PAYLOAD, CLASS_ANY, CLASS_IN, OPT_RECORD_LEN,
-    RESPONSE_HOP_LIMIT,
+    build_prepared_response, build_response, rcode, rtype, Answer, BuildError, BuildOptions,
+    Ipv4UdpChecksum, PreparedAnswer, Response, AAAA_RECORD_LEN, A_RECORD_LEN, CLASSIC_UDP_PAYLOAD,
+    CLASS_ANY, CLASS_IN, OPT_RECORD_LEN, RESPONSE_HOP_LIMIT,
 };
 pub use domains::*;
 pub use generator::*;

@@ -635,11 +635,18 @@ mod tests {
                     let mut a = frame.to_vec();
                     a.resize(frame.len() + extra, 0xee);
                     let mut b = a.clone();
+                    let mut c = a.clone();
                     let ra = crate::build_response(&mut a, &q, answer, opts);
                     let rb = build_response(&mut b, &q, answer, opts);
                     assert_eq!(ra, rb, "build for {frame:02x?}");
                     if let Ok(r) = ra {
                         assert_eq!(a[..r.len], b[..r.len], "bytes for {frame:02x?}");
+                    }
+                    let prepared = crate::PreparedAnswer::new(answer).expect("a few addresses");
+                    let rc = crate::build_prepared_response(&mut c, &q, &prepared, opts);
+                    assert_eq!(rc, rb, "prepared build for {frame:02x?}");
+                    if let Ok(r) = rc {
+                        assert_eq!(c[..r.len], b[..r.len], "prepared bytes for {frame:02x?}");
                     }
                 }
             }

@@ -4,12 +4,29 @@
 use std::ffi::c_void;
 use std::hash::{BuildHasher, Hasher};
 
-use dns_wire::{finish_hash, DomainEntry, DomainKey, DomainList, KEY_LEN};
+use dns_wire::{finish_hash, Action, DomainEntry, DomainKey, DomainList, PreparedAnswer, KEY_LEN};
 use dpdk::hash::{BulkLookup, Hash, HashFunction, HashOptions, Signature, BULK_MAX};
 use dpdk::SocketId;
 
 /// The lookup key: a [`dns_wire::DomainKey`]'s bytes.
 pub type Key = [u8; KEY_LEN];
+
+/// What the table holds for a name (the seed's "domain details"): the list's action, and
+/// the answer prepared for [`dns_wire::build_prepared_response`] (records written and
+/// checksummed once, at load).
+#[derive(Debug, Clone, Copy)]
+pub struct Details {
+    /// What to do with queries for the name.
+    pub action: Action,
+    /// The responses' RCODE and answer records.
+    pub answer: PreparedAnswer,
+}
+
+impl From<&DomainEntry> for Details {
+    fn from(e: &DomainEntry) -> Self {
+        Details { action: e.action, answer: e.prepared() }
+    }
+}
 
 /// The domain table, shared read-only by the worker lcores.
 ///
@@ -19,7 +36,7 @@ pub type Key = [u8; KEY_LEN];
 /// again, and names chosen to collide in one run do not collide in the next.
 #[derive(Debug)]
 pub struct DomainTable {
-    hash: Hash<Key, DomainEntry>,
+    hash: Hash<Key, Details>,
     socket: SocketId,
     seed: u32,
 }
@@ -52,7 +69,7 @@ impl DomainTable {
             .extendable_buckets(true);
         let mut hash = Hash::new(name, capacity, socket, options)?;
         for entry in list.entries() {
-            hash.insert(entry.key.0, *entry).map_err(|e| e.error)?;
+            hash.insert(entry.key.0, Details::from(entry)).map_err(|e| e.error)?;
         }
         Ok(DomainTable { hash, socket, seed })
     }
@@ -77,20 +94,20 @@ impl DomainTable {
         self.hash.memory_sockets()
     }
 
-    /// The entry of one name.
-    pub fn get(&self, key: &Key) -> Option<&DomainEntry> {
+    /// The details of one name.
+    pub fn get(&self, key: &Key) -> Option<&Details> {
         self.hash.get(key)
     }
 
     /// Up to [`dpdk::hash::BULK_MAX`] names at once.
     #[inline]
-    pub fn lookup_bulk(&self, keys: &[Key]) -> BulkLookup<'_, DomainEntry> {
+    pub fn lookup_bulk(&self, keys: &[Key]) -> BulkLookup<'_, Details> {
         self.hash.lookup_bulk(keys)
     }
 
     /// Up to [`dpdk::hash::BULK_MAX`] names at once, each where it already is.
     #[inline]
-    pub fn lookup_bulk_refs(&self, keys: &[&Key]) -> BulkLookup<'_, DomainEntry> {
+    pub fn lookup_bulk_refs(&self, keys: &[&Key]) -> BulkLookup<'_, Details> {
         self.hash.lookup_bulk_refs(keys)
     }
 
@@ -101,11 +118,7 @@ impl DomainTable {
     /// # Panics
     /// If `keys` holds more than [`BULK_MAX`] names, or `digests` fewer than `keys`.
     #[inline]
-    pub fn lookup_bulk_digested(
-        &self,
-        keys: &[&Key],
-        digests: &[u64],
-    ) -> BulkLookup<'_, DomainEntry> {
+    pub fn lookup_bulk_digested(&self, keys: &[&Key], digests: &[u64]) -> BulkLookup<'_, Details> {
         let mut signatures = [Signature(0); BULK_MAX];
         for (s, &d) in signatures.iter_mut().zip(digests) {
             *s = Signature(finish_hash(d, self.seed));
