@@ -272,8 +272,8 @@ struct Plan<'a> {
 enum Records<'a> {
     /// Written here from the addresses (the ones matching the query type, or none).
     Addresses { ttl: u32, v4: &'a [Ipv4Addr], v6: &'a [Ipv6Addr] },
-    /// Copied from a prepared set.
-    Prepared(&'a RecordSet),
+    /// Copied from prepared records: `COPY` bytes starting with the set's.
+    Prepared(&'a [u8; COPY], &'a RecordSet),
 }
 
 /// Writes the response; every access is inside `buf[..plan.len]`, which the caller checked
@@ -342,13 +342,13 @@ fn body(room: &mut [u8], q: &Query, plan: &Plan<'_>, options: &BuildOptions) -> 
             let buf = room.get_mut(..plan.len)?;
             address_records(buf, start, ttl, v4, v6)?
         }
-        Records::Prepared(set) => {
+        Records::Prepared(bytes, set) => {
             let len = usize::from(set.len);
             // One copy of a fixed size when the room allows: whatever it puts past the
             // records is overwritten by the OPT record or lies past the response.
-            match room.get_mut(start..).and_then(|r| r.first_chunk_mut::<SET_ROOM>()) {
-                Some(out) => *out = set.bytes,
-                None => room.get_mut(start..start + len)?.copy_from_slice(set.bytes.get(..len)?),
+            match room.get_mut(start..).and_then(|r| r.first_chunk_mut::<COPY>()) {
+                Some(out) => *out = *bytes,
+                None => room.get_mut(start..start + len)?.copy_from_slice(bytes.get(..len)?),
             }
             (start + len, set.sum)
         }
@@ -542,44 +542,27 @@ fn record<const N: usize, const LEN: usize>(
     Some(pos + LEN)
 }
 
-/// Bytes a prepared record set holds: four AAAA records (or four A records).
-const SET_ROOM: usize = 4 * AAAA_RECORD_LEN;
+/// Bytes of a prepared answer's A records (four of them at most) and AAAA records (four).
+const A_ROOM: usize = 4 * A_RECORD_LEN;
+const AAAA_ROOM: usize = 4 * AAAA_RECORD_LEN;
+/// Bytes every prepared response copies, whatever its records' length: as many as the
+/// AAAA records take at most (from the A records, the copy runs on into the AAAA ones).
+const COPY: usize = AAAA_ROOM;
 // A domain list entry's addresses always fit (`DomainEntry::prepared`).
-const _: () = assert!(
-    crate::MAX_V4 * A_RECORD_LEN <= SET_ROOM && crate::MAX_V6 * AAAA_RECORD_LEN <= SET_ROOM
-);
+const _: () =
+    assert!(crate::MAX_V4 * A_RECORD_LEN <= A_ROOM && crate::MAX_V6 * AAAA_RECORD_LEN <= AAAA_ROOM);
 
-/// The answer records for one query type, written and summed ahead of time.
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// What a prepared set of records is: its length, how many, and its checksum sum as if it
+/// started at an even offset.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct RecordSet {
-    bytes: [u8; SET_ROOM],
     len: u16,
     count: u16,
-    /// Their checksum sum as if they started at an even offset.
     sum: u64,
 }
 
 /// No records.
-static NO_RECORDS: RecordSet = RecordSet { bytes: [0; SET_ROOM], len: 0, count: 0, sum: 0 };
-
-impl RecordSet {
-    /// The A records of `v4` or (if `v4` is empty) the AAAA records of `v6`; `None` when
-    /// they do not fit.
-    fn new(ttl: u32, v4: &[Ipv4Addr], v6: &[Ipv6Addr]) -> Option<RecordSet> {
-        let mut set = NO_RECORDS;
-        let (len, sum) = address_records(&mut set.bytes, 0, ttl, v4, v6)?;
-        set.len = u16::try_from(len).ok()?;
-        set.count = u16::try_from(v4.len() + v6.len()).ok()?;
-        set.sum = sum;
-        Some(set)
-    }
-}
-
-impl core::fmt::Debug for RecordSet {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("RecordSet").field("count", &self.count).field("len", &self.len).finish()
-    }
-}
+static NO_RECORDS: RecordSet = RecordSet { len: 0, count: 0, sum: 0 };
 
 /// An [`Answer`] turned ahead of time into what every response to it carries: its RCODE
 /// and, for A and AAAA queries, its answer records, written and checksummed. A table of
@@ -596,11 +579,23 @@ impl core::fmt::Debug for RecordSet {
 /// assert_eq!(prepared.map(|p| p.rcode()), Some(0));
 /// assert_eq!(PreparedAnswer::NXDOMAIN.rcode(), 3);
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct PreparedAnswer {
-    rcode: u8,
-    /// The records of A queries, then of AAAA queries.
+    /// The A records from 0, the AAAA records from [`A_ROOM`].
+    bytes: [u8; A_ROOM + AAAA_ROOM],
+    /// The A records, then the AAAA records.
     sets: [RecordSet; 2],
+    rcode: u8,
+}
+
+impl core::fmt::Debug for PreparedAnswer {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PreparedAnswer")
+            .field("rcode", &self.rcode)
+            .field("a", &self.sets[0])
+            .field("aaaa", &self.sets[1])
+            .finish()
+    }
 }
 
 impl PreparedAnswer {
@@ -612,8 +607,8 @@ impl PreparedAnswer {
     pub const SERVFAIL: PreparedAnswer = PreparedAnswer::bare(rcode::SERVFAIL);
 
     const fn bare(rcode: u8) -> PreparedAnswer {
-        let none = RecordSet { bytes: [0; SET_ROOM], len: 0, count: 0, sum: 0 };
-        PreparedAnswer { rcode, sets: [none, none] }
+        let none = RecordSet { len: 0, count: 0, sum: 0 };
+        PreparedAnswer { bytes: [0; A_ROOM + AAAA_ROOM], sets: [none, none], rcode }
     }
 
     /// `answer`, prepared; `None` when it has more than four addresses of a family (build
@@ -621,7 +616,13 @@ impl PreparedAnswer {
     pub fn new(answer: &Answer<'_>) -> Option<PreparedAnswer> {
         let mut prepared = PreparedAnswer::bare(answer.rcode());
         if let Answer::Addresses { ttl, v4, v6 } = *answer {
-            prepared.sets = [RecordSet::new(ttl, v4, &[])?, RecordSet::new(ttl, &[], v6)?];
+            let (a, aaaa) = prepared.bytes.split_at_mut(A_ROOM);
+            let set = |buf: &mut [u8], v4, v6| {
+                let (len, sum) = address_records(buf, 0, ttl, v4, v6)?;
+                let count = u16::try_from(v4.len() + v6.len()).ok()?;
+                Some(RecordSet { len: u16::try_from(len).ok()?, count, sum })
+            };
+            prepared.sets = [set(a, v4, &[])?, set(aaaa, &[], v6)?];
         }
         Some(prepared)
     }
@@ -668,8 +669,12 @@ pub fn build_prepared_response(
     let class_ok = query.qclass == CLASS_IN || query.qclass == CLASS_ANY;
     let typed = query.qtype == rtype::A || query.qtype == rtype::AAAA;
     // Selected, not branched on: the set of the query's type, or none.
-    let set = answer.sets.get(usize::from(query.qtype == rtype::AAAA)).unwrap_or(&NO_RECORDS);
+    let aaaa = usize::from(query.qtype == rtype::AAAA);
+    let set = answer.sets.get(aaaa).unwrap_or(&NO_RECORDS);
     let set = if edns_ok & class_ok & typed { set } else { &NO_RECORDS };
+    // The bytes to copy: the set's records and whatever follows them.
+    let bytes = answer.bytes.get(A_ROOM * aaaa..).and_then(|b| b.first_chunk::<COPY>());
+    let bytes = bytes.ok_or(BuildError::Mismatch)?;
     let base = qend - dns + OPT_RECORD_LEN * usize::from(query.edns.is_some());
     let truncated = base + usize::from(set.len) > usize::from(payload_limit(query, options));
     let set = if truncated { &NO_RECORDS } else { set };
@@ -678,7 +683,7 @@ pub fn build_prepared_response(
         return Err(BuildError::NoRoom { needed: len, room: buf.len() });
     }
     let answers = set.count;
-    let plan = Plan { len, rcode, records: Records::Prepared(set), answers, truncated };
+    let plan = Plan { len, rcode, records: Records::Prepared(bytes, set), answers, truncated };
     write(buf, query, &plan, options).ok_or(BuildError::Mismatch)?;
     Ok(Response { len, rcode, answers, truncated })
 }
