@@ -372,7 +372,7 @@ impl DomainList {
     ///
     /// ```
     /// let list = dns_wire::DomainList::parse("a.example block\nb.example block")?;
-    /// assert_eq!(list.entries()[1].key.name(), b"b.example");
+    /// assert_eq!(list.entries()[1].key.to_string(), "b.example");
     /// # Ok::<(), dns_wire::ListError>(())
     /// ```
     pub fn entries(&self) -> &[DomainEntry] {

@@ -586,8 +586,9 @@ impl<'a> Generator<'a> {
                 let mut scratch = [0u8; 255];
                 let dotted: &[u8] = match entry.and_then(|i| self.list.entries().get(i)) {
                     Some(e) => {
-                        let n = e.key.len();
-                        if put(&mut scratch, 0, e.key.name()).is_none() {
+                        let name = e.key.dotted();
+                        let n = name.as_bytes().len();
+                        if put(&mut scratch, 0, name.as_bytes()).is_none() {
                             return;
                         }
                         scratch.get(..n).unwrap_or(&[])

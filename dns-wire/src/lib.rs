@@ -6,8 +6,8 @@
 //!
 //! 1. [`parse`] classifies a received Ethernet frame as a [`Query`], [`NotDns`] traffic or a
 //!    [`Malformed`] packet. A query carries the offsets of its headers, its ID, QTYPE,
-//!    QCLASS, EDNS(0) details and its name as a [`DomainKey`]: 64 bytes, lowercase, dotted,
-//!    zero padded, ready for a fixed-key hash table (`key.0` is a `[u8; 64]`). Names that
+//!    QCLASS, EDNS(0) details and its name as a [`DomainKey`]: 64 bytes, the name in wire
+//!    form, lowercase, zero padded, ready for a fixed-key hash table (`key.0` is a `[u8; 64]`). Names that
 //!    do not fit are [`KeyStatus::TooLong`]: certain misses, not errors.
 //! 2. The dataplane looks the key up (for example in `dpdk::hash::Hash<[u8; 64], DomainEntry>`
 //!    with a bulk lookup) and picks an [`Answer`]: [`DomainEntry::answer`], or
@@ -78,7 +78,8 @@ pub use answer::{
 pub use domains::*;
 pub use generator::*;
 pub use name::{
-    finish_hash, DomainKey, KeyError, KeyStatus, KEY_LEN, MAX_LABEL_LEN, MAX_NAME_WIRE_LEN,
+    finish_hash, DomainKey, DottedName, KeyError, KeyStatus, KEY_LEN, MAX_LABEL_LEN,
+    MAX_NAME_WIRE_LEN,
 };
 pub use packet::{
     parse, Edns, IpVersion, Malformed, NotDns, Parsed, Query, DNS_PORT, MAX_ADDITIONAL,

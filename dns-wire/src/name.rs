@@ -5,7 +5,8 @@ use core::fmt;
 
 use crate::Malformed;
 
-/// Bytes in a [`DomainKey`]: the longest dotted name the table can hold.
+/// Bytes in a [`DomainKey`]: the longest name the table can hold, in its wire form without
+/// the final zero byte (a name of up to 63 characters when written with dots).
 pub const KEY_LEN: usize = 64;
 /// The longest label (RFC 1035 section 2.3.4).
 pub const MAX_LABEL_LEN: usize = 63;
@@ -14,18 +15,23 @@ pub const MAX_NAME_WIRE_LEN: usize = 255;
 /// The DNS header's length: compression pointers below it point into the header.
 const HEADER_LEN: usize = 12;
 
-/// A domain name as the lookup table stores it: lowercase ASCII, dotted, without a trailing
-/// dot, zero padded to [`KEY_LEN`] bytes. The root name is all zeros.
+/// A domain name as the lookup table stores it: the name as DNS carries it on the wire
+/// (each label after a byte holding its length), without the final zero byte, in
+/// lowercase ASCII, zero padded to [`KEY_LEN`] bytes. The root name is all zeros.
 ///
 /// Two names that DNS considers equal (RFC 4343: ASCII case does not matter) give equal keys,
-/// and the bytes are the whole key (no padding), so the array can go straight into a
-/// fixed-key hash table such as `dpdk::hash::Hash<[u8; 64], V>` as `key.0`.
+/// and two different names different keys: the length bytes say where each label ends,
+/// whatever bytes the labels hold (a `.` or a zero byte included). The bytes are the whole
+/// key (no padding), so the array can go straight into a fixed-key hash table such as
+/// `dpdk::hash::Hash<[u8; 64], V>` as `key.0`. A query's name needs no rewriting to become
+/// its key, only lowercasing: the dataplane builds keys at line rate.
 ///
 /// ```
 /// use dns_wire::DomainKey;
 /// let key = DomainKey::from_name("WWW.Example.COM.")?;
-/// assert_eq!(key.name(), b"www.example.com");
-/// assert_eq!(key.0[15..], [0u8; 49]);
+/// assert_eq!(key.wire(), b"\x03www\x07example\x03com");
+/// assert_eq!(key.to_string(), "www.example.com");
+/// assert_eq!(key.0[16..], [0u8; 48]);
 /// # Ok::<(), dns_wire::KeyError>(())
 /// ```
 #[repr(transparent)]
@@ -36,8 +42,9 @@ pub struct DomainKey(pub [u8; KEY_LEN]);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum KeyError {
-    /// Longer than [`KEY_LEN`] bytes once dotted, without the trailing dot.
-    #[error("name is {len} bytes long, the table holds names of at most {KEY_LEN} bytes")]
+    /// Longer than [`KEY_LEN`] bytes on the wire (more than 63 characters written with
+    /// dots, without the trailing dot).
+    #[error("name is {len} characters long, the table holds names of at most {} characters", KEY_LEN - 1)]
     TooLong {
         /// The name's length without a trailing dot.
         len: usize,
@@ -68,12 +75,12 @@ impl DomainKey {
     /// labels: the bytes a domain list holds.
     ///
     /// # Errors
-    /// [`KeyError`] when the name is longer than [`KEY_LEN`] bytes, has an empty or too long
-    /// label, or holds another byte.
+    /// [`KeyError`] when the name does not fit [`KEY_LEN`] bytes on the wire, has an empty
+    /// or too long label, or holds another byte.
     ///
     /// ```
     /// use dns_wire::{DomainKey, KeyError};
-    /// assert_eq!(DomainKey::from_name("a.b")?.name(), b"a.b");
+    /// assert_eq!(DomainKey::from_name("a.b")?.wire(), b"\x01a\x01b");
     /// assert_eq!(DomainKey::from_name(".")?, DomainKey::ROOT);
     /// assert!(matches!(DomainKey::from_name("a..b"), Err(KeyError::EmptyLabel)));
     /// assert!(matches!(DomainKey::from_name(&"a".repeat(70)), Err(KeyError::LabelTooLong { len: 70 })));
@@ -99,34 +106,52 @@ impl DomainKey {
                 return Err(KeyError::BadByte { byte });
             }
         }
-        if bytes.len() > KEY_LEN {
+        // On the wire: one more byte than written with dots (the first length byte).
+        if bytes.len() + 1 > KEY_LEN {
             return Err(KeyError::TooLong { len: bytes.len() });
         }
-        for (k, b) in key.0.iter_mut().zip(bytes) {
-            *k = b.to_ascii_lowercase();
+        let mut at = 0;
+        for label in bytes.split(|&b| b == b'.') {
+            if let Some(out) = key.0.get_mut(at..at + 1 + label.len()) {
+                if let Some((len, rest)) = out.split_first_mut() {
+                    *len = label.len() as u8;
+                    for (o, b) in rest.iter_mut().zip(label) {
+                        *o = b.to_ascii_lowercase();
+                    }
+                }
+            }
+            at += 1 + label.len();
         }
         Ok(key)
     }
 
-    /// The name's bytes: the key up to its zero padding.
+    /// The key's bytes up to its zero padding: the name in wire form without the final
+    /// zero byte (empty for the root).
     ///
     /// ```
-    /// assert_eq!(dns_wire::DomainKey::from_name("Example.org")?.name(), b"example.org");
+    /// assert_eq!(dns_wire::DomainKey::from_name("Example.org")?.wire(), b"\x07example\x03org");
     /// # Ok::<(), dns_wire::KeyError>(())
     /// ```
-    pub fn name(&self) -> &[u8] {
-        let len = self.len();
-        self.0.get(..len).unwrap_or(&self.0)
+    pub fn wire(&self) -> &[u8] {
+        self.0.get(..self.len()).unwrap_or(&self.0)
     }
 
-    /// The name's length in bytes (0 for the root).
+    /// The name's length in the key: in wire form, without the final zero byte (0 for the
+    /// root). The labels' length bytes say where it ends.
     ///
     /// ```
-    /// assert_eq!(dns_wire::DomainKey::from_name("a.bc")?.len(), 4);
+    /// assert_eq!(dns_wire::DomainKey::from_name("a.bc")?.len(), 5);
     /// # Ok::<(), dns_wire::KeyError>(())
     /// ```
     pub fn len(&self) -> usize {
-        self.0.iter().position(|&b| b == 0).unwrap_or(KEY_LEN)
+        let mut at = 0;
+        while let Some(&len) = self.0.get(at) {
+            if len == 0 {
+                break;
+            }
+            at += 1 + usize::from(len);
+        }
+        at.min(KEY_LEN)
     }
 
     /// Whether this is the root name (an empty key).
@@ -136,6 +161,36 @@ impl DomainKey {
     /// ```
     pub fn is_empty(&self) -> bool {
         self.0.first() == Some(&0)
+    }
+
+    /// The name written with dots (lowercase, no trailing dot; empty for the root), as
+    /// block-list patterns match it.
+    ///
+    /// ```
+    /// let key = dns_wire::DomainKey::from_name("WWW.Example.com")?;
+    /// assert_eq!(key.dotted().as_bytes(), b"www.example.com");
+    /// # Ok::<(), dns_wire::KeyError>(())
+    /// ```
+    pub fn dotted(&self) -> DottedName {
+        let mut out = DottedName { bytes: [0; KEY_LEN], len: 0 };
+        let wire = self.wire();
+        let mut at = 0;
+        while let Some(&len) = wire.get(at) {
+            let label = wire.get(at + 1..at + 1 + usize::from(len)).unwrap_or_default();
+            let start = usize::from(out.len) + usize::from(at != 0);
+            if at != 0 {
+                if let Some(dot) = out.bytes.get_mut(start - 1) {
+                    *dot = b'.';
+                }
+            }
+            if let Some(o) = out.bytes.get_mut(start..start + label.len()) {
+                o.copy_from_slice(label);
+            }
+            // The dotted name is one byte shorter than the wire form: it fits.
+            out.len = (start + label.len()).min(KEY_LEN) as u8;
+            at += 1 + usize::from(len);
+        }
+        out
     }
 
     /// A 64-bit digest of the key, for hash tables: each 8-byte word, mixed with a constant
@@ -233,12 +288,51 @@ impl fmt::Debug for DomainKey {
     }
 }
 
+/// The name in master-file text (RFC 1035 section 5.1): labels joined by dots, a `.` or a
+/// `\` inside a label escaped with a backslash, other bytes that are not printable ASCII
+/// as `\DDD`; the root as `.`.
 impl fmt::Display for DomainKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.is_empty() {
             return f.write_str(".");
         }
-        f.write_str(&String::from_utf8_lossy(self.name()))
+        let wire = self.wire();
+        let mut at = 0;
+        while let Some(&len) = wire.get(at) {
+            if at != 0 {
+                f.write_str(".")?;
+            }
+            for &b in wire.get(at + 1..at + 1 + usize::from(len)).unwrap_or_default() {
+                match b {
+                    b'.' | b'\\' => write!(f, "\\{}", char::from(b))?,
+                    0x21..=0x7e => write!(f, "{}", char::from(b))?,
+                    _ => write!(f, "\\{b:03}")?,
+                }
+            }
+            at += 1 + usize::from(len);
+        }
+        Ok(())
+    }
+}
+
+/// A name written with dots, from [`DomainKey::dotted`]: lowercase, no trailing dot, at
+/// most 63 bytes, on the stack.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct DottedName {
+    bytes: [u8; KEY_LEN],
+    len: u8,
+}
+
+impl DottedName {
+    /// The name's bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for DottedName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", String::from_utf8_lossy(self.as_bytes()))
     }
 }
 
@@ -247,12 +341,9 @@ impl fmt::Display for DomainKey {
 pub enum KeyStatus {
     /// The key holds the name: look it up.
     Exact,
-    /// The dotted name is longer than [`KEY_LEN`] bytes: no table entry can match it, so it
-    /// is a certain miss. The key holds no useful bytes.
+    /// The name is longer than [`KEY_LEN`] bytes on the wire: no table entry can match
+    /// it, so it is a certain miss. The key holds no useful bytes.
     TooLong,
-    /// A label holds a `.` or a zero byte, which the dotted key cannot express: a certain
-    /// miss too (a domain list holds neither).
-    Unrepresentable,
 }
 
 impl KeyStatus {
@@ -280,9 +371,8 @@ pub(crate) struct WireName {
 }
 
 /// Reads the name at `start` of the DNS message `msg` (offsets are from the message's first
-/// byte). When `key` is given, the dotted name is copied into it as the labels go by (raw
-/// case; [`finish_key`] lowercases and checks it); labels past [`KEY_LEN`] are not copied and
-/// `too_long` is set.
+/// byte). Its labels are copied into `key` in wire form as they go by, decompressed (raw
+/// case); labels past [`KEY_LEN`] are not copied and `too_long` is set.
 ///
 /// Compression pointers must point strictly before the previous target (or the name's
 /// start), which bounds the walk and rejects loops and forward pointers; the decompressed
@@ -318,17 +408,12 @@ pub(crate) fn read_name(
                     return Err(Malformed::NameTooLong);
                 }
                 labels += 1;
-                let sep = usize::from(out != 0);
-                let next = out + sep + len;
+                let next = out + 1 + len;
                 match key.get_mut(out..next) {
                     Some(dst) if !*too_long => {
-                        if let Some((dot, rest)) = dst.split_first_mut() {
-                            if sep == 1 {
-                                *dot = b'.';
-                                rest.copy_from_slice(label);
-                            } else {
-                                dst.copy_from_slice(label);
-                            }
+                        if let Some((len_byte, rest)) = dst.split_first_mut() {
+                            *len_byte = len as u8;
+                            rest.copy_from_slice(label);
                         }
                         out = next;
                     }
@@ -359,47 +444,6 @@ pub(crate) fn read_name(
     }
 }
 
-#[cfg(test)]
-const ONES: u64 = 0x0101_0101_0101_0101;
-#[cfg(test)]
-const HIGH: u64 = 0x8080_8080_8080_8080;
-#[cfg(test)]
-const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-
-/// A mask with 0x80 in every byte of `x` that is zero, and nothing elsewhere (exact: no
-/// false positives from borrows, since each byte's low seven bits are summed alone).
-#[cfg(test)]
-fn zero_bytes(x: u64) -> u64 {
-    !(((x & LOW7) + LOW7) | x | LOW7)
-}
-
-/// Lowercases the first `len` bytes of the key eight at a time (the rest must be zero) and
-/// checks that they spell `labels` labels: no zero byte and exactly `labels - 1` dots. A
-/// label holding a `.` or a zero byte fails that and gives [`KeyStatus::Unrepresentable`].
-#[cfg(test)]
-pub(crate) fn finish_key(key: &mut [u8; KEY_LEN], len: usize, labels: usize) -> KeyStatus {
-    let words = len.div_ceil(8);
-    // Counters per byte lane, at most one per word each: no carry between lanes.
-    let mut zeros = 0u64;
-    let mut dots = 0u64;
-    for chunk in key.chunks_exact_mut(8).take(words) {
-        let Ok(bytes) = <[u8; 8]>::try_from(&*chunk) else { continue };
-        let w = u64::from_le_bytes(bytes);
-        chunk.copy_from_slice(&lowercase(w).to_le_bytes());
-        zeros += zero_bytes(w) >> 7;
-        dots += zero_bytes(w ^ (ONES * u64::from(b'.'))) >> 7;
-    }
-    // The lanes' sums, in the top byte (at most 64: no overflow).
-    let zeros = (zeros.wrapping_mul(ONES) >> 56) as usize;
-    let dots = (dots.wrapping_mul(ONES) >> 56) as usize;
-    // Zeros: only the padding of the last word; dots: only between labels.
-    if zeros == words * 8 - len && dots == labels.saturating_sub(1) {
-        KeyStatus::Exact
-    } else {
-        KeyStatus::Unrepresentable
-    }
-}
-
 /// Where the question's name starts: right after the 12-byte header.
 const QUESTION: usize = HEADER_LEN;
 
@@ -407,43 +451,40 @@ const QUESTION: usize = HEADER_LEN;
 ///
 /// Nothing but the header precedes the question, so a compression pointer there always
 /// points into the header or forward: always malformed. So the name's bytes are
-/// contiguous: [`walk_question`] checks the length bytes and notes where the separators
-/// are, and [`question_key`] builds the key a word at a time from the bytes in place. Any
-/// malformed name is handed to the general [`read_name`], which says what is wrong with it.
+/// contiguous, and in wire form they are already the key but for case: [`walk_question`]
+/// checks the length bytes, and [`question_key`] lowercases the bytes into the key 32 at a
+/// time. Any malformed name is handed to the general [`read_name`], which says what is
+/// wrong with it.
 #[inline(always)]
 pub(crate) fn read_question(msg: &[u8]) -> Result<(usize, DomainKey, KeyStatus, u64), Malformed> {
-    let Some((pos, separators)) = walk_question(msg) else {
+    let Some(pos) = walk_question(msg) else {
         return Err(question_error(msg));
     };
-    let end = pos + 1;
-    // Dotted length: the wire length less the first length byte and the final zero.
-    let len = (pos - QUESTION).saturating_sub(1);
+    // The key's length: the wire form without the final zero byte.
+    let len = pos - QUESTION;
     if len > KEY_LEN {
-        return Ok((end, DomainKey::ROOT, KeyStatus::TooLong, DomainKey::ROOT.digest()));
+        return Ok((pos + 1, DomainKey::ROOT, KeyStatus::TooLong, DomainKey::ROOT.digest()));
     }
-    let (key, status, digest) =
-        question_key(msg.get(QUESTION + 1..).unwrap_or_default(), len, separators);
-    Ok((end, key, status, digest))
+    let (key, digest) = question_key(msg.get(QUESTION..).unwrap_or_default(), len);
+    Ok((pos + 1, key, KeyStatus::Exact, digest))
 }
 
-/// Walks the question's labels: where its final zero byte is, and a mask with bit `i` set
-/// when byte `i` of the dotted name is a separator (a length byte after the first; bits
-/// from 64 on are dropped). `None` when the name is malformed in any way.
+/// Walks the question's labels: where its final zero byte is; `None` when the name is
+/// malformed in any way.
 ///
 /// The first four steps do not branch on the name's shape (a step at the final zero byte
 /// stays there): a domain list's names have three or four labels, and a loop that ends
 /// after a varying number of labels would be mispredicted at every name.
 #[inline(always)]
-fn walk_question(msg: &[u8]) -> Option<(usize, u64)> {
+fn walk_question(msg: &[u8]) -> Option<usize> {
     let mut pos = QUESTION;
     let mut ok = true;
-    let mut separators = 0u64;
     for _ in 0..4 {
-        ok &= label_step(msg, &mut pos, &mut separators).1;
+        ok &= label_step(msg, &mut pos).1;
     }
     // Longer names; the bound on the wire length ends the loop on any input.
     while ok && pos - QUESTION < MAX_NAME_WIRE_LEN {
-        let (more, fine) = label_step(msg, &mut pos, &mut separators);
+        let (more, fine) = label_step(msg, &mut pos);
         ok &= fine;
         if !more {
             break;
@@ -451,15 +492,14 @@ fn walk_question(msg: &[u8]) -> Option<(usize, u64)> {
     }
     // The labels and the final zero are inside the message, and the name is at most 255
     // bytes on the wire, final zero included.
-    (ok && msg.get(pos) == Some(&0) && pos - QUESTION < MAX_NAME_WIRE_LEN)
-        .then_some((pos, separators))
+    (ok && msg.get(pos) == Some(&0) && pos - QUESTION < MAX_NAME_WIRE_LEN).then_some(pos)
 }
 
 /// One step of [`walk_question`] from the length byte at `pos`: moves `pos` past the label
-/// (not past the final zero) and notes the separator; returns whether there was a label,
-/// and whether its length byte was a plain label's.
+/// (not past the final zero); returns whether there was a label, and whether its length
+/// byte was a plain label's.
 #[inline(always)]
-fn label_step(msg: &[u8], pos: &mut usize, separators: &mut u64) -> (bool, bool) {
+fn label_step(msg: &[u8], pos: &mut usize) -> (bool, bool) {
     // The walk is a chain (each length byte says where the next is), so each step is kept
     // short: a load and two adds, no select for the compiler to turn into a branch on the
     // name's shape. Past the end (a malformed name, so a predictable branch) reads as a
@@ -469,8 +509,6 @@ fn label_step(msg: &[u8], pos: &mut usize, separators: &mut u64) -> (bool, bool)
         None => (0, false),
     };
     let more = len != 0;
-    let bit = (*pos - QUESTION).wrapping_sub(1);
-    *separators |= (1u64 << (bit & 63)) & 0u64.wrapping_sub(u64::from(more & (bit < 64)));
     *pos += len + usize::from(more);
     (more, fine)
 }
@@ -507,53 +545,37 @@ fn question_error(msg: &[u8]) -> Malformed {
     }
 }
 
-/// The key of the `len`-byte dotted name whose wire bytes (after the first length byte)
-/// start `name`, with separators where `separators` says: eight bytes at a time, in
-/// registers. A label holding a `.` or a zero byte cannot be told apart from a separator
-/// or the padding: [`KeyStatus::Unrepresentable`].
+/// The key of the name whose first `len` wire bytes (the final zero excluded) start
+/// `name`, and its digest: the bytes lowercased and zero padded, 32 at a time.
 #[inline(always)]
-fn question_key(name: &[u8], len: usize, separators: u64) -> (DomainKey, KeyStatus, u64) {
+fn question_key(name: &[u8], len: usize) -> (DomainKey, u64) {
     let src = WordSource::new(name);
     let mut key = [0u8; KEY_LEN];
     let (head, tail) = key.split_at_mut(32);
     // The first 32 bytes without a branch on the length (past the name they are zeros),
     // the rest only for longer names.
-    let (mut bad, mut digest) = key_half(&src, 0, len, separators, head);
+    let mut digest = key_half(&src, 0, len, head);
     if len > 32 {
-        let (b, d) = key_half(&src, 32, len, separators, tail);
-        bad |= b;
-        digest = digest.wrapping_add(d);
+        digest = digest.wrapping_add(key_half(&src, 32, len, tail));
     } else {
         digest = digest.wrapping_add(ZERO_HALF_DIGEST);
     }
-    let status = if bad { KeyStatus::Unrepresentable } else { KeyStatus::Exact };
-    (DomainKey(key), status, digest)
+    (DomainKey(key), digest)
 }
 
-/// Bytes `base..base + 32` of [`question_key`]'s key, written to `out` (32 bytes); whether
-/// a label byte among them is a `.` or a zero, and their part of the key's digest. Plain per-byte code over fixed-size arrays,
-/// which the compiler turns into 16-byte vector operations.
+/// Bytes `base..base + 32` of [`question_key`]'s key, written to `out` (32 bytes), and
+/// their part of the key's digest. Plain per-byte code over fixed-size arrays, which the
+/// compiler turns into 16-byte vector operations. (A length byte is at most 63: never an
+/// uppercase letter.)
 #[inline(always)]
-fn key_half(
-    src: &WordSource<'_>,
-    base: usize,
-    len: usize,
-    separators: u64,
-    out: &mut [u8],
-) -> (bool, u64) {
+fn key_half(src: &WordSource<'_>, base: usize, len: usize, out: &mut [u8]) -> u64 {
     // Written out: a loop over the four words is not unrolled.
     let (w0, w1, w2, w3) =
         (src.word(base), src.word(base + 8), src.word(base + 16), src.word(base + 24));
-    let s = separators >> base;
-    let (s0, s1, s2, s3) =
-        (spread(s as u8), spread((s >> 8) as u8), spread((s >> 16) as u8), spread((s >> 24) as u8));
     let mut raw = [0u8; 32];
-    let mut sep = [0u8; 32];
-    for (i, (w, s)) in [(w0, s0), (w1, s1), (w2, s2), (w3, s3)].into_iter().enumerate() {
-        if let (Some(r), Some(sp)) = (raw.get_mut(8 * i..8 * i + 8), sep.get_mut(8 * i..8 * i + 8))
-        {
+    for (i, w) in [w0, w1, w2, w3].into_iter().enumerate() {
+        if let Some(r) = raw.get_mut(8 * i..8 * i + 8) {
             r.copy_from_slice(&w.to_le_bytes());
-            sp.copy_from_slice(&s.to_le_bytes());
         }
     }
     // Lanes inside the name: below `end` (at most 64, so it fits a byte).
@@ -563,15 +585,9 @@ fn key_half(
         25, 26, 27, 28, 29, 30, 31,
     ];
     let mut key = [0u8; 32];
-    let mut bad = [0u8; 32];
-    for ((((k, b), &r), &s), &lane) in key.iter_mut().zip(&mut bad).zip(&raw).zip(&sep).zip(&LANE) {
-        let inside = if lane < end { 0xff } else { 0 };
-        let r = r & inside;
-        let dot = if r == b'.' { 0xff } else { 0 };
-        let zero = if r == 0 { 0xff } else { 0 };
-        *b = (dot & !s) | (zero & inside);
-        let d = (r & !s) | (b'.' & s);
-        *k = if d.wrapping_sub(b'A') < 26 { d | 0x20 } else { d };
+    for ((k, &r), &lane) in key.iter_mut().zip(&raw).zip(&LANE) {
+        let r = if lane < end { r } else { 0 };
+        *k = if r.wrapping_sub(b'A') < 26 { r | 0x20 } else { r };
     }
     if let Some(out) = out.first_chunk_mut::<32>() {
         *out = key;
@@ -581,7 +597,7 @@ fn key_half(
         let w = <[u8; 8]>::try_from(w).map_or(0, u64::from_le_bytes);
         digest = digest.wrapping_add(word_digest(w, base / 8 + i));
     }
-    (bad.iter().fold(0, |a, b| a | b) != 0, digest)
+    digest
 }
 
 /// Little-endian words of a byte slice, zeros past its end.
@@ -620,44 +636,6 @@ impl<'a> WordSource<'a> {
     }
 }
 
-/// 0xff in byte lane `i` of the result for each bit `i` set in `bits`.
-#[inline(always)]
-fn spread(bits: u8) -> u64 {
-    SPREAD.get(usize::from(bits)).copied().unwrap_or(0)
-}
-
-/// [`spread`] of every byte: a 2 KiB table read in one load, where computing it takes
-/// seven instructions. (Indexing in a constant is checked when compiling: it cannot panic
-/// at run time.)
-#[allow(clippy::indexing_slicing)]
-const SPREAD: [u64; 256] = {
-    let mut t = [0u64; 256];
-    let mut b = 0;
-    while b < 256 {
-        let mut lane = 0;
-        while lane < 8 {
-            if b & (1 << lane) != 0 {
-                t[b] |= 0xff << (8 * lane);
-            }
-            lane += 1;
-        }
-        b += 1;
-    }
-    t
-};
-
-/// ASCII lowercase, eight bytes at a time.
-#[cfg(test)]
-fn lowercase(w: u64) -> u64 {
-    let h = w & LOW7;
-    // High bit of each byte: set when the byte's low seven bits are >= 'A', and when they
-    // are > 'Z'; a byte with its own high bit set is never a letter.
-    let ge_a = h + ONES * u64::from(0x80 - b'A');
-    let gt_z = h + ONES * u64::from(0x80 - b'Z' - 1);
-    let upper = ge_a & !gt_z & !w & HIGH;
-    w | (upper >> 2)
-}
-
 /// Reads the name at `start` and builds its key with the general (compression-aware) walk.
 #[cfg(test)]
 pub(crate) fn read_key(
@@ -670,9 +648,8 @@ pub(crate) fn read_key(
     if too_long {
         return Ok((name, DomainKey::ROOT, KeyStatus::TooLong));
     }
-    let len = name.wire_len.saturating_sub(2);
-    let status = finish_key(&mut key, len, name.labels);
-    Ok((name, DomainKey(key), status))
+    key.make_ascii_lowercase();
+    Ok((name, DomainKey(key), KeyStatus::Exact))
 }
 
 #[cfg(test)]
@@ -690,7 +667,8 @@ mod tests {
         let m = msg_with(b"\x03WwW\x07ExAmPlE\x03CoM\x00rest");
         let (n, key, status) = read_key(&m, 12).unwrap();
         assert_eq!(status, KeyStatus::Exact);
-        assert_eq!(key.name(), b"www.example.com");
+        assert_eq!(key.wire(), b"\x03www\x07example\x03com");
+        assert_eq!(key.to_string(), "www.example.com");
         assert_eq!(n.end, 12 + 17);
         assert_eq!(n.labels, 3);
         assert_eq!(key, DomainKey::from_name("www.example.com").unwrap());
@@ -698,14 +676,11 @@ mod tests {
 
     #[test]
     fn all_byte_values_lowercase_like_ascii() {
-        for b in 1..=255u8 {
-            if b == b'.' {
-                continue;
-            }
+        for b in 0..=255u8 {
             let m = msg_with(&[1, b, 0]);
             let (_, key, status) = read_key(&m, 12).unwrap();
             assert_eq!(status, KeyStatus::Exact, "{b}");
-            assert_eq!(key.0[0], b.to_ascii_lowercase(), "{b}");
+            assert_eq!(key.0[..2], [1, b.to_ascii_lowercase()], "{b}");
         }
     }
 
@@ -716,27 +691,34 @@ mod tests {
         assert_eq!((status, key, n.wire_len, n.labels), (KeyStatus::Exact, DomainKey::ROOT, 1, 0));
     }
 
+    /// A label holding a `.` or a zero byte is its own name: its key differs from that of
+    /// the names it would spell written with dots.
     #[test]
-    fn dot_or_zero_inside_label_is_unrepresentable() {
-        for name in [&b"\x03a.b\x00"[..], b"\x03a\x00b\x00", b"\x01.\x00", b"\x01\x00\x00"] {
-            let (_, _, status) = read_key(&msg_with(name), 12).unwrap();
-            assert_eq!(status, KeyStatus::Unrepresentable, "{name:?}");
-        }
+    fn dot_or_zero_inside_label_is_its_own_key() {
+        let key = |name: &[u8]| read_key(&msg_with(name), 12).unwrap();
+        let (_, one, status) = key(b"\x03a.b\x00");
+        assert_eq!(status, KeyStatus::Exact);
+        assert_ne!(one, key(b"\x01a\x01b\x00").1);
+        let (_, zero, _) = key(b"\x02a\x00\x00");
+        assert_ne!(zero, key(b"\x01a\x00").1);
+        assert_eq!(zero.wire(), b"\x02a\x00");
+        assert_eq!(zero.len(), 3);
+        assert_eq!((one.to_string(), zero.to_string()), ("a\\.b".to_owned(), "a\\000".to_owned()));
     }
 
     #[test]
     fn key_length_boundary() {
-        // 64 bytes dotted: fits exactly; 65: too long (a certain miss, not an error).
-        let label = [b'a'; 31];
+        // 64 bytes on the wire (63 written with dots): fits exactly; 65: too long (a
+        // certain miss, not an error).
         let mut name = vec![31];
-        name.extend_from_slice(&label);
-        name.push(32);
-        name.extend_from_slice(&[b'b'; 32]);
+        name.extend_from_slice(&[b'a'; 31]);
+        name.push(31);
+        name.extend_from_slice(&[b'b'; 31]);
         name.push(0);
         let (_, key, status) = read_key(&msg_with(&name), 12).unwrap();
         assert_eq!(status, KeyStatus::Exact);
-        assert_eq!(key.len(), 64);
-        name[32] = 33;
+        assert_eq!((key.len(), key.dotted().as_bytes().len()), (64, 63));
+        name[32] = 32;
         name.insert(33, b'b');
         let (_, _, status) = read_key(&msg_with(&name), 12).unwrap();
         assert_eq!(status, KeyStatus::TooLong);
@@ -834,7 +816,7 @@ mod tests {
         let mut m = msg_with(b"\x07example\x03com\x00");
         m.extend_from_slice(b"\x03WWW\xc0\x0c");
         let (n, key, status) = read_key(&m, 25).unwrap();
-        assert_eq!((status, key.name()), (KeyStatus::Exact, &b"www.example.com"[..]));
+        assert_eq!((status, key.to_string()), (KeyStatus::Exact, "www.example.com".to_owned()));
         assert_eq!(n.end, 31);
         assert_eq!(n.wire_len, 17);
     }

@@ -234,17 +234,12 @@ fn read_name(
                     return Err(Malformed::NameTooLong);
                 }
                 labels += 1;
-                let sep = usize::from(out != 0);
-                let next = out + sep + len;
+                let next = out + 1 + len;
                 match key.get_mut(out..next) {
                     Some(dst) if !*too_long => {
-                        if let Some((dot, rest)) = dst.split_first_mut() {
-                            if sep == 1 {
-                                *dot = b'.';
-                                rest.copy_from_slice(label);
-                            } else {
-                                dst.copy_from_slice(label);
-                            }
+                        if let Some((len_byte, rest)) = dst.split_first_mut() {
+                            *len_byte = len as u8;
+                            rest.copy_from_slice(label);
                         }
                         out = next;
                     }
@@ -275,50 +270,10 @@ fn read_name(
     }
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-
-const HIGH: u64 = 0x8080_8080_8080_8080;
-
-const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-
-fn zero_bytes(x: u64) -> u64 {
-    !(((x & LOW7) + LOW7) | x | LOW7)
-}
-
-fn finish_key(key: &mut [u8; KEY_LEN], len: usize, labels: usize) -> KeyStatus {
-    let words = len.div_ceil(8);
-    // Counters per byte lane, at most one per word each: no carry between lanes.
-    let mut zeros = 0u64;
-    let mut dots = 0u64;
-    for chunk in key.chunks_exact_mut(8).take(words) {
-        let Ok(bytes) = <[u8; 8]>::try_from(&*chunk) else { continue };
-        let w = u64::from_le_bytes(bytes);
-        let h = w & LOW7;
-        // High bit of each byte: set when the byte's low seven bits are >= 'A', and when
-        // they are > 'Z'; a byte with its own high bit set is never a letter.
-        let ge_a = h + ONES * u64::from(0x80 - b'A');
-        let gt_z = h + ONES * u64::from(0x80 - b'Z' - 1);
-        let upper = ge_a & !gt_z & !w & HIGH;
-        chunk.copy_from_slice(&(w | (upper >> 2)).to_le_bytes());
-        zeros += zero_bytes(w) >> 7;
-        dots += zero_bytes(w ^ (ONES * u64::from(b'.'))) >> 7;
-    }
-    // The lanes' sums, in the top byte (at most 64: no overflow).
-    let zeros = (zeros.wrapping_mul(ONES) >> 56) as usize;
-    let dots = (dots.wrapping_mul(ONES) >> 56) as usize;
-    // Zeros: only the padding of the last word; dots: only between labels.
-    if zeros == words * 8 - len && dots == labels.saturating_sub(1) {
-        KeyStatus::Exact
-    } else {
-        KeyStatus::Unrepresentable
-    }
-}
-
 const QUESTION: usize = HEADER_LEN;
 
 fn read_question(msg: &[u8]) -> Result<(usize, DomainKey, KeyStatus), Malformed> {
     let mut pos = QUESTION;
-    let mut labels = 0usize;
     loop {
         let len = usize::from(*msg.get(pos).ok_or(Malformed::NamePastEnd)?);
         if len == 0 {
@@ -339,32 +294,19 @@ fn read_question(msg: &[u8]) -> Result<(usize, DomainKey, KeyStatus), Malformed>
         if next - QUESTION >= MAX_NAME_WIRE_LEN {
             return Err(Malformed::NameTooLong);
         }
-        labels += 1;
         pos = next;
     }
     let end = pos + 1;
-    // Dotted length: the wire length less the first length byte and the final zero.
-    let len = (pos - QUESTION).saturating_sub(1);
+    // The key: the name in wire form without the final zero, lowercased.
+    let len = pos - QUESTION;
     if len > KEY_LEN {
         return Ok((end, DomainKey::ROOT, KeyStatus::TooLong));
     }
     let mut key = [0u8; KEY_LEN];
-    if let (Some(dst), Some(src)) = (key.get_mut(..len), msg.get(QUESTION + 1..QUESTION + 1 + len))
-    {
-        dst.copy_from_slice(src);
+    for (k, b) in key.iter_mut().zip(&msg[QUESTION..pos]) {
+        *k = b.to_ascii_lowercase();
     }
-    // The length bytes after the first label become dots.
-    let mut i = usize::from(msg.get(QUESTION).copied().unwrap_or(0));
-    while let Some(b) = key.get_mut(i) {
-        if i >= len {
-            break;
-        }
-        let next = i + 1 + usize::from(*b);
-        *b = b'.';
-        i = next;
-    }
-    let status = finish_key(&mut key, len, labels);
-    Ok((end, DomainKey(key), status))
+    Ok((end, DomainKey(key), KeyStatus::Exact))
 }
 
 pub fn build_response(

@@ -86,7 +86,7 @@ fn generated_queries_round_trip_through_independent_decoders() {
             let entry = expected.entry.map(|i| &list.entries()[i]);
             match q.lookup_key() {
                 Some(key) => {
-                    assert_eq!(key.name(), lower.as_bytes());
+                    assert_eq!(key.dotted().as_bytes(), lower.as_bytes());
                     assert_eq!(list.get(key), entry);
                 }
                 None => {

@@ -350,7 +350,9 @@ impl<'t, P: Patterns> Engine<'t, P> {
                     by_action[action_index(d.action)] += 1;
                     &d.answer
                 }
-                None if key_of[j] != u8::MAX && self.patterns.is_blocked(q.key.name()) => {
+                None if key_of[j] != u8::MAX
+                    && self.patterns.is_blocked(q.key.dotted().as_bytes()) =>
+                {
                     c.pattern_blocked += 1;
                     &PreparedAnswer::REFUSED
                 }
