@@ -482,8 +482,9 @@ fn walk_question(msg: &[u8]) -> Option<usize> {
     for _ in 0..4 {
         ok &= label_step(msg, &mut pos).1;
     }
-    // Longer names; the bound on the wire length ends the loop on any input.
-    while ok && pos - QUESTION < MAX_NAME_WIRE_LEN {
+    // Longer names (the usual name has ended: no step to take); the bound on the wire
+    // length ends the loop on any input.
+    while ok && msg.get(pos) != Some(&0) && pos - QUESTION < MAX_NAME_WIRE_LEN {
         let (more, fine) = label_step(msg, &mut pos);
         ok &= fine;
         if !more {
