@@ -634,7 +634,9 @@ impl PreparedAnswer {
 }
 
 /// [`build_response`] for a [`PreparedAnswer`]: the same response, byte for byte, as for
-/// the answer it was prepared from, with its records copied rather than written.
+/// the answer it was prepared from, with its records copied rather than written. The copy
+/// is of a fixed size when `buf` has room for it, so bytes of `buf` past the response
+/// (up to 112 of them) may be overwritten.
 ///
 /// # Errors
 /// As [`build_response`].

@@ -1,12 +1,19 @@
 //! Parses arbitrary bytes as a frame; when they are a query, builds a response (the kind
 //! and the buffer's spare room chosen by the input's last byte) and checks it: it fits,
 //! the IPv4 header checksum and the UDP checksum verify (summed here 16 bits at a time,
-//! independently of the crate's 32-bit sum), and it parses back as not-a-query.
+//! independently of the crate's own sums), and it parses back as not-a-query.
+//!
+//! Differentially, too: the optimised parser classifies every input as the crate's first,
+//! plain one does (`dns_wire::reference`), and `build_response` and
+//! `build_prepared_response` write the bytes the plain builder writes.
 #![no_main]
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use dns_wire::{build_response, parse, Answer, BuildOptions, IpVersion, Parsed};
+use dns_wire::{
+    build_prepared_response, build_response, parse, reference, Answer, BuildOptions, IpVersion,
+    Parsed, PreparedAnswer,
+};
 use libfuzzer_sys::fuzz_target;
 
 fn sum16(bytes: &[u8]) -> u32 {
@@ -27,7 +34,9 @@ fn fold(mut s: u32) -> u16 {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Parsed::Query(q) = parse(data) else { return };
+    let parsed = parse(data);
+    assert_eq!(parsed, reference::parse(data), "the plain parser disagrees");
+    let Parsed::Query(q) = parsed else { return };
     let selector = data.last().copied().unwrap_or(0);
     let v4 = [Ipv4Addr::new(192, 0, 2, 1), Ipv4Addr::new(192, 0, 2, 2)];
     let v6 = [Ipv6Addr::LOCALHOST; 3];
@@ -40,7 +49,17 @@ fuzz_target!(|data: &[u8]| {
     let room = data.len() + usize::from(selector >> 2) * 4;
     let mut buf = data.to_vec();
     buf.resize(room, 0);
-    let Ok(r) = build_response(&mut buf, &q, &answer, &BuildOptions::default()) else { return };
+    let (mut plain, mut prepared) = (buf.clone(), buf.clone());
+    let built = build_response(&mut buf, &q, &answer, &BuildOptions::default());
+    let plain_built = reference::build_response(&mut plain, &q, &answer, &BuildOptions::default());
+    assert_eq!(built, plain_built, "the plain builder disagrees");
+    let prep = PreparedAnswer::new(&answer).expect("three addresses fit");
+    let prepared_built =
+        build_prepared_response(&mut prepared, &q, &prep, &BuildOptions::default());
+    assert_eq!(prepared_built, plain_built, "the prepared builder disagrees");
+    let Ok(r) = built else { return };
+    assert_eq!(buf[..r.len], plain[..r.len]);
+    assert_eq!(prepared[..r.len], plain[..r.len]);
     assert!(r.len <= room);
     let frame = &buf[..r.len];
     let l3 = usize::from(q.l3_offset);
