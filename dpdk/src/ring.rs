@@ -427,18 +427,18 @@ impl RingPtr {
                 fence(Ordering::Acquire);
                 let tail = atomic(std::ptr::addr_of_mut!((*theirs).tail)).load(Ordering::Acquire);
                 let room = base.wrapping_add(tail).wrapping_sub(old);
+                // Too little room: a bulk takes nothing, a burst what there is. (Written as
+                // branches on `n > room` first: a failed bulk is then two compares.)
                 let n = if n > room {
-                    if fixed {
-                        0
-                    } else {
-                        room
+                    if fixed || room == 0 {
+                        return None;
                     }
+                    room
+                } else if n == 0 {
+                    return None;
                 } else {
                     n
                 };
-                if n == 0 {
-                    return None;
-                }
                 let new = old.wrapping_add(n);
                 if single {
                     head.store(new, Ordering::Relaxed);
