@@ -103,7 +103,11 @@ pub fn rows(rig: &mut Rig, socket: SocketId) {
                 engine.process(burst, &mut verdicts, &mut c);
                 spent += rdtsc() - start;
             }
-            totals.merge(&c);
+            // The stages of the fastest round, as the rig keeps the fastest round's total.
+            let spent_of = |c: &Counters| c.ticks_parse + c.ticks_lookup + c.ticks_build;
+            if totals.frames == 0 || spent_of(&c) < spent_of(&totals) {
+                totals = c;
+            }
             // Per frame: the rig divides by the C side's count of names.
             Some(spent * per_query / c.frames.max(1))
         }),
@@ -130,8 +134,8 @@ pub fn rows(rig: &mut Rig, socket: SocketId) {
         let per = |t: u64| t as f64 / totals.frames as f64;
         let total = per(totals.ticks_parse + totals.ticks_lookup + totals.ticks_build);
         println!(
-            "    per frame: parse {:.1}, bulk lookup {:.1}, answer {:.1} ticks; {:.1} ticks in \
-             all = {:.1} M frames/s per worker lcore at {:.2} GHz",
+            "    per frame, fastest round: parse {:.1}, bulk lookup {:.1}, answer {:.1} ticks; \
+             {:.1} ticks in all = {:.1} M frames/s per worker lcore at {:.2} GHz",
             per(totals.ticks_parse),
             per(totals.ticks_lookup),
             per(totals.ticks_build),

@@ -11,6 +11,8 @@ use dns_wire::{
 };
 
 use crate::arp::{answer_arp, ArpIdentity};
+use dpdk::hash::Signature;
+
 use crate::table::{DomainTable, Key};
 
 /// Frames per burst at most (the dataplane's RX burst).
@@ -320,16 +322,16 @@ impl<'t, P: Patterns> Engine<'t, P> {
         // again).
         static NONE: Key = [0; dns_wire::KEY_LEN];
         let mut keys: [&Key; BURST] = [&NONE; BURST];
-        let mut digests = [0u64; BURST];
+        let mut signatures = [Signature(0); BURST];
         for (q, &k) in queries[..nq].iter().zip(&key_of) {
             if k != u8::MAX {
                 // SAFETY: the first nq queries were written above.
                 let q = unsafe { q.assume_init_ref() };
                 keys[usize::from(k)] = &q.key.0;
-                digests[usize::from(k)] = q.key_digest;
+                signatures[usize::from(k)] = self.table.signature(q.key_digest);
             }
         }
-        let hits = self.table.lookup_bulk_digested(&keys[..nk], &digests[..nk]);
+        let hits = self.table.lookup_bulk_signed(&keys[..nk], &signatures[..nk]);
         // The entries found are read while answering: fetch them all at once.
         for e in hits.iter().flatten() {
             prefetch_value(e);

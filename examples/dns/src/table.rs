@@ -5,7 +5,7 @@ use std::ffi::c_void;
 use std::hash::{BuildHasher, Hasher};
 
 use dns_wire::{finish_hash, Action, DomainEntry, DomainKey, DomainList, PreparedAnswer, KEY_LEN};
-use dpdk::hash::{BulkLookup, Hash, HashFunction, HashOptions, Signature, BULK_MAX};
+use dpdk::hash::{BulkLookup, Hash, HashFunction, HashOptions, Signature};
 use dpdk::SocketId;
 
 /// The lookup key: a [`dns_wire::DomainKey`]'s bytes.
@@ -111,18 +111,24 @@ impl DomainTable {
         self.hash.lookup_bulk_refs(keys)
     }
 
-    /// Up to [`dpdk::hash::BULK_MAX`] names at once, each where it already is, with the
-    /// digests of their keys ([`DomainKey::digest`], as the parser gives them in
-    /// [`dns_wire::Query::key_digest`]): no name is hashed again.
+    /// The signature the table gives a key of this digest ([`DomainKey::digest`], as the
+    /// parser gives it in [`dns_wire::Query::key_digest`]).
+    #[inline]
+    pub fn signature(&self, digest: u64) -> Signature {
+        Signature(finish_hash(digest, self.seed))
+    }
+
+    /// Up to [`dpdk::hash::BULK_MAX`] names at once, each where it already is, with their
+    /// [`signature`](Self::signature)s: no name is hashed again.
     ///
     /// # Panics
-    /// If `keys` holds more than [`BULK_MAX`] names, or `digests` fewer than `keys`.
+    /// If `keys` holds more than [`BULK_MAX`] names, or `signatures` fewer than `keys`.
     #[inline]
-    pub fn lookup_bulk_digested(&self, keys: &[&Key], digests: &[u64]) -> BulkLookup<'_, Details> {
-        let mut signatures = [Signature(0); BULK_MAX];
-        for (s, &d) in signatures.iter_mut().zip(digests) {
-            *s = Signature(finish_hash(d, self.seed));
-        }
-        self.hash.lookup_bulk_refs_with_signatures(keys, &signatures)
+    pub fn lookup_bulk_signed(
+        &self,
+        keys: &[&Key],
+        signatures: &[Signature],
+    ) -> BulkLookup<'_, Details> {
+        self.hash.lookup_bulk_refs_with_signatures(keys, signatures)
     }
 }
