@@ -9,10 +9,9 @@ use std::mem::MaybeUninit;
 use dns_wire::{
     build_prepared_response, parse, Action, BuildOptions, NotDns, Parsed, PreparedAnswer, Query,
 };
-
-use crate::arp::{answer_arp, ArpIdentity};
 use dpdk::hash::Signature;
 
+use crate::arp::{answer_arp, ArpIdentity};
 use crate::table::{DomainTable, Key};
 
 /// Frames per burst at most (the dataplane's RX burst).

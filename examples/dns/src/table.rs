@@ -33,7 +33,8 @@ impl From<&DomainEntry> for Details {
 /// Keys are hashed with [`DomainKey::hash`] under a seed drawn when the table is loaded,
 /// so that a query's signature comes from the digest the parser computed while it built
 /// the key ([`dns_wire::Query::key_digest`]): the bulk lookup does not hash the names
-/// again, and names chosen to collide in one run do not collide in the next.
+/// again. The seed changes the buckets names land in from run to run (names whose 64-bit
+/// digests are equal still share them, under every seed).
 #[derive(Debug)]
 pub struct DomainTable {
     hash: Hash<Key, Details>,
@@ -42,6 +43,10 @@ pub struct DomainTable {
 }
 
 /// The table's hash function, as DPDK calls it: [`DomainKey::hash`] of the key.
+///
+/// # Safety
+/// `key` points at [`KEY_LEN`] readable bytes (DPDK passes the table's keys, of the
+/// table's key length).
 unsafe extern "C" fn key_hash(key: *const c_void, _key_len: u32, seed: u32) -> u32 {
     // SAFETY: DPDK passes the table's hash function a pointer to one of its keys, whose
     // length is the table's key length, KEY_LEN bytes; DomainKey is those bytes.
