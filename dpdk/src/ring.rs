@@ -304,6 +304,8 @@ struct Claim {
     old: u32,
     n: u32,
     new: u32,
+    /// The room seen when claiming (`n` of it taken).
+    room: u32,
 }
 
 /// An owned reference to a ring: its pointer and a hold on the EAL.
@@ -405,9 +407,10 @@ impl RingPtr {
     }
 
     /// Moves this side's head (the producer's when `PROD`) by up to `n` slots, all of them
-    /// or none when `fixed`, and returns the slots claimed (`None` when there was no room):
-    /// DPDK's `__rte_ring_move_prod_head` / `__rte_ring_move_cons_head`. The producer may
-    /// go `capacity` past the consumer's tail, the consumer up to the producer's tail.
+    /// or none when `fixed`, and returns the slots claimed, or (when it claimed none) the
+    /// room it saw: DPDK's `__rte_ring_move_prod_head` / `__rte_ring_move_cons_head`. The
+    /// producer may go `capacity` past the consumer's tail, the consumer up to the
+    /// producer's tail.
     ///
     /// The claimed slots are the caller's to write (read) until [`publish`](Self::publish).
     ///
@@ -415,7 +418,12 @@ impl RingPtr {
     /// The caller may act on this side in the ring's mode for it: `single` only with
     /// exclusive access to the side.
     #[inline(always)]
-    unsafe fn claim<const PROD: bool>(&self, n: u32, fixed: bool, single: bool) -> Option<Claim> {
+    unsafe fn claim<const PROD: bool>(
+        &self,
+        n: u32,
+        fixed: bool,
+        single: bool,
+    ) -> std::result::Result<Claim, u32> {
         let (prod, cons) = self.sides();
         let (mine, theirs) = if PROD { (prod, cons) } else { (cons, prod) };
         // SAFETY: per the contract; fields of a live ring.
@@ -431,21 +439,21 @@ impl RingPtr {
                 // branches on `n > room` first: a failed bulk is then two compares.)
                 let n = if n > room {
                     if fixed || room == 0 {
-                        return None;
+                        return Err(room);
                     }
                     room
                 } else if n == 0 {
-                    return None;
+                    return Err(room);
                 } else {
                     n
                 };
                 let new = old.wrapping_add(n);
                 if single {
                     head.store(new, Ordering::Relaxed);
-                    return Some(Claim { old, n, new });
+                    return Ok(Claim { old, n, new, room });
                 }
                 match head.compare_exchange_weak(old, new, Ordering::Relaxed, Ordering::Relaxed) {
-                    Ok(_) => return Some(Claim { old, n, new }),
+                    Ok(_) => return Ok(Claim { old, n, new, room }),
                     Err(now) => old = now,
                 }
             }
@@ -489,12 +497,12 @@ impl RingPtr {
         // SAFETY: per the contract; the one slot from the old head is ours to write.
         unsafe {
             if P::PORTED {
-                let Some(c) = self.claim::<true>(1, true, P::SINGLE) else { return false };
+                let Ok(c) = self.claim::<true>(1, true, P::SINGLE) else { return false };
                 self.slot::<E>(c.old).write_unaligned(value);
                 self.publish::<true>(c, P::SINGLE);
                 true
             } else {
-                self.enqueue::<P>((&value as *const E).cast(), 1, true, std::mem::size_of::<E>())
+                self.enqueue::<P>((&value as *const E).cast(), 1, true, std::mem::size_of::<E>()).0
                     == 1
             }
         }
@@ -511,7 +519,7 @@ impl RingPtr {
         // SAFETY: per the contract; the one slot from the old head is ours to read.
         unsafe {
             let got = if C::PORTED {
-                let c = self.claim::<false>(1, true, C::SINGLE)?;
+                let c = self.claim::<false>(1, true, C::SINGLE).ok()?;
                 value.write(self.slot::<E>(c.old).read_unaligned());
                 self.publish::<false>(c, C::SINGLE);
                 1
@@ -561,32 +569,36 @@ impl RingPtr {
         }
     }
 
-    /// Enqueue in mode `P` (ported algorithm or DPDK's dispatch by the ring's sync type).
+    /// Enqueue in mode `P` (ported algorithm or DPDK's dispatch by the ring's sync type);
+    /// returns how many went in and the free slots left (all there were when none went
+    /// in: a failed bulk enqueue reports the room it saw, at no further cost).
     #[inline(always)]
-    unsafe fn enqueue<P: SyncMode>(&self, src: *const u8, n: u32, fixed: bool, es: usize) -> u32 {
+    unsafe fn enqueue<P: SyncMode>(
+        &self,
+        src: *const u8,
+        n: u32,
+        fixed: bool,
+        es: usize,
+    ) -> (u32, u32) {
         // SAFETY: per the callers' contracts (the Producer types).
         unsafe {
             if P::PORTED {
-                let Some(c) = self.claim::<true>(n, fixed, P::SINGLE) else { return 0 };
+                let c = match self.claim::<true>(n, fixed, P::SINGLE) {
+                    Ok(c) => c,
+                    Err(room) => return (0, room),
+                };
                 self.copy_in(c.old, src, c.n, es);
                 self.publish::<true>(c, P::SINGLE);
-                c.n
-            } else if fixed {
-                ffi::rte_ring_enqueue_bulk_elem(
-                    self.ring(),
-                    src.cast(),
-                    self.esize,
-                    n,
-                    std::ptr::null_mut(),
-                )
+                // The room seen, less what was claimed (as DPDK's free_space is).
+                (c.n, c.room - c.n)
             } else {
-                ffi::rte_ring_enqueue_burst_elem(
-                    self.ring(),
-                    src.cast(),
-                    self.esize,
-                    n,
-                    std::ptr::null_mut(),
-                )
+                let mut free = 0;
+                let f = if fixed {
+                    ffi::rte_ring_enqueue_bulk_elem
+                } else {
+                    ffi::rte_ring_enqueue_burst_elem
+                };
+                (f(self.ring(), src.cast(), self.esize, n, &mut free), free)
             }
         }
     }
@@ -597,7 +609,7 @@ impl RingPtr {
         // SAFETY: per the callers' contracts (the Consumer types).
         unsafe {
             if C::PORTED {
-                let Some(c) = self.claim::<false>(n, fixed, C::SINGLE) else { return 0 };
+                let Ok(c) = self.claim::<false>(n, fixed, C::SINGLE) else { return 0 };
                 self.copy_out(c.old, dst, c.n, es);
                 self.publish::<false>(c, C::SINGLE);
                 c.n
@@ -868,13 +880,14 @@ impl<T: RingItem, P: SyncMode> Producer<T, P> {
         let n = items.len() as u32;
         // SAFETY: a RingItem is pointer-sized and its bits are its raw pointer, so the Vec's
         // buffer is `n` elements of 8 bytes; on success ownership moved into the ring.
-        let done = unsafe { self.ring.enqueue::<P>(items.as_ptr().cast(), n, true, ITEM_SIZE) };
+        let (done, free) =
+            unsafe { self.ring.enqueue::<P>(items.as_ptr().cast(), n, true, ITEM_SIZE) };
         if done == n {
             // SAFETY: every item moved into the ring; forget them here.
             unsafe { items.set_len(0) };
             Ok(())
         } else {
-            Err(ring_full(&self.ring))
+            Err(RingFull { free })
         }
     }
 
@@ -886,7 +899,8 @@ impl<T: RingItem, P: SyncMode> Producer<T, P> {
         let n = items.len() as u32;
         // SAFETY: as in enqueue_bulk; the first `done` items moved into the ring.
         unsafe {
-            let done = self.ring.enqueue::<P>(items.as_ptr().cast(), n, false, ITEM_SIZE) as usize;
+            let done =
+                self.ring.enqueue::<P>(items.as_ptr().cast(), n, false, ITEM_SIZE).0 as usize;
             if done == items.len() {
                 items.set_len(0);
             } else if done > 0 {
@@ -906,7 +920,7 @@ impl<T: RingItem, P: SyncMode> Producer<T, P> {
     #[inline]
     pub(crate) unsafe fn enqueue_raw_burst(&self, src: *const *mut c_void, n: u32) -> u32 {
         // SAFETY: per the contract; this end's mode is P.
-        unsafe { self.ring.enqueue::<P>(src.cast(), n, false, ITEM_SIZE) }
+        unsafe { self.ring.enqueue::<P>(src.cast(), n, false, ITEM_SIZE).0 }
     }
 
     /// Enqueues copies of all of `items` or none: for `Copy` items (integers, `NonNull`),
@@ -921,10 +935,9 @@ impl<T: RingItem, P: SyncMode> Producer<T, P> {
     {
         let n = items.len() as u32;
         // SAFETY: pointer-sized Copy items; the ring gets copies of their bits.
-        if unsafe { self.ring.enqueue::<P>(items.as_ptr().cast(), n, true, ITEM_SIZE) } == n {
-            Ok(())
-        } else {
-            Err(ring_full(&self.ring))
+        match unsafe { self.ring.enqueue::<P>(items.as_ptr().cast(), n, true, ITEM_SIZE) } {
+            (done, _) if done == n => Ok(()),
+            (_, free) => Err(RingFull { free }),
         }
     }
 
@@ -936,7 +949,7 @@ impl<T: RingItem, P: SyncMode> Producer<T, P> {
     {
         // SAFETY: as in enqueue_bulk_copied.
         unsafe {
-            self.ring.enqueue::<P>(items.as_ptr().cast(), items.len() as u32, false, ITEM_SIZE)
+            self.ring.enqueue::<P>(items.as_ptr().cast(), items.len() as u32, false, ITEM_SIZE).0
                 as usize
         }
     }
@@ -1069,14 +1082,6 @@ impl fmt::Display for RingFull {
 }
 
 impl std::error::Error for RingFull {}
-
-/// The error of a bulk enqueue that found no room, off the fast path.
-#[cold]
-#[inline(never)]
-fn ring_full(raw: &RingPtr) -> RingFull {
-    // SAFETY: a live ring.
-    RingFull { free: unsafe { ffi::rte_ring_free_count(raw.ring()) } }
-}
 
 impl<T: RingItem, P: SyncMode> fmt::Debug for Producer<T, P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1212,13 +1217,11 @@ impl<E: Copy, P: SyncMode> ElemProducer<E, P> {
     pub fn enqueue_bulk(&self, values: &[E]) -> std::result::Result<(), RingFull> {
         let n = values.len() as u32;
         // SAFETY: n elements of esize bytes.
-        if unsafe {
+        match unsafe {
             self.ring.enqueue::<P>(values.as_ptr().cast(), n, true, std::mem::size_of::<E>())
-        } == n
-        {
-            Ok(())
-        } else {
-            Err(ring_full(&self.ring))
+        } {
+            (done, _) if done == n => Ok(()),
+            (_, free) => Err(RingFull { free }),
         }
     }
 
@@ -1227,12 +1230,14 @@ impl<E: Copy, P: SyncMode> ElemProducer<E, P> {
     pub fn enqueue_burst(&self, values: &[E]) -> usize {
         // SAFETY: n elements of esize bytes.
         unsafe {
-            self.ring.enqueue::<P>(
-                values.as_ptr().cast(),
-                values.len() as u32,
-                false,
-                std::mem::size_of::<E>(),
-            ) as usize
+            self.ring
+                .enqueue::<P>(
+                    values.as_ptr().cast(),
+                    values.len() as u32,
+                    false,
+                    std::mem::size_of::<E>(),
+                )
+                .0 as usize
         }
     }
 }
