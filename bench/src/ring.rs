@@ -293,7 +293,8 @@ where
 }
 
 /// The producer half of a two-core row, shaped as `bench_c_ring_produce` is: enqueue
-/// `total` items in bulks of `n`, retrying while the ring is full.
+/// `total` items in bulks of `n`, pausing and retrying while the ring is full (as
+/// `ring_perf_autotest` does).
 #[inline(never)]
 fn produce<M: SyncMode>(tx: &Producer<u64, M>, n: usize, total: u64) {
     let items = [7u64; 64];
@@ -302,12 +303,14 @@ fn produce<M: SyncMode>(tx: &Producer<u64, M>, n: usize, total: u64) {
     while done < total {
         if tx.enqueue_bulk_copied(&items[..n]).is_ok() {
             done += n as u64;
+        } else {
+            std::hint::spin_loop();
         }
     }
 }
 
 /// The consumer half, shaped as `bench_c_ring_consume` is: dequeue `total` items in bulks
-/// of `n`, retrying while the ring is empty.
+/// of `n`, pausing and retrying while the ring is empty.
 #[inline(never)]
 fn consume<M: SyncMode>(rx: &Consumer<u64, M>, n: usize, total: u64) {
     let mut buf = [MaybeUninit::<u64>::uninit(); 64];
@@ -316,12 +319,14 @@ fn consume<M: SyncMode>(rx: &Consumer<u64, M>, n: usize, total: u64) {
     while done < total {
         if rx.dequeue_bulk(&mut buf[..n]).is_some() {
             done += n as u64;
+        } else {
+            std::hint::spin_loop();
         }
     }
 }
 
 /// crossbeam's ArrayQueue (4096 slots) against the DPDK ring MP/MC through the safe API,
-/// two cores, one item per call.
+/// two cores, one item per call, pausing after a failed call as the other two-core rows do.
 fn crossbeam_row(rig: &mut Rig, eal: &Eal, socket: SocketId) {
     let worker = eal.workers()[0];
     let q = std::sync::Arc::new(crossbeam_queue::ArrayQueue::<u64>::new(COUNT as usize));
@@ -343,6 +348,7 @@ fn crossbeam_row(rig: &mut Rig, eal: &Eal, socket: SocketId) {
                         let mut item = i;
                         while let Err(back) = tx.enqueue(item) {
                             item = back;
+                            std::hint::spin_loop();
                         }
                     }
                 })
@@ -352,6 +358,8 @@ fn crossbeam_row(rig: &mut Rig, eal: &Eal, socket: SocketId) {
             while done < total {
                 if rx.dequeue().is_some() {
                     done += 1;
+                } else {
+                    std::hint::spin_loop();
                 }
             }
             let ticks = rdtsc() - start;
@@ -366,6 +374,7 @@ fn crossbeam_row(rig: &mut Rig, eal: &Eal, socket: SocketId) {
                         let mut item = i;
                         while let Err(back) = q2.push(item) {
                             item = back;
+                            std::hint::spin_loop();
                         }
                     }
                 })
@@ -375,6 +384,8 @@ fn crossbeam_row(rig: &mut Rig, eal: &Eal, socket: SocketId) {
             while done < total {
                 if q.pop().is_some() {
                     done += 1;
+                } else {
+                    std::hint::spin_loop();
                 }
             }
             let ticks = rdtsc() - start;
