@@ -424,39 +424,94 @@ impl RingPtr {
         fixed: bool,
         single: bool,
     ) -> std::result::Result<Claim, u32> {
-        let (prod, cons) = self.sides();
-        let (mine, theirs) = if PROD { (prod, cons) } else { (cons, prod) };
-        // SAFETY: per the contract; fields of a live ring.
+        // SAFETY: per the contract; the head of a live ring.
         unsafe {
-            let base = if PROD { (*self.r.as_ptr()).capacity } else { 0 };
-            let head = atomic(std::ptr::addr_of_mut!((*mine).head));
-            let mut old = head.load(Ordering::Relaxed);
+            let head = self.head::<PROD>();
+            let old = head.load(Ordering::Relaxed);
+            let c = self.measure::<PROD>(old, n, fixed)?;
+            if single {
+                head.store(c.new, Ordering::Relaxed);
+                return Ok(c);
+            }
+            // One attempt here; another side's claim in between sends us to the retry
+            // loop, out of line, so that the path of a poll that finds nothing (the hot
+            // path of an idle consumer) is straight: two loads, a compare, no loop.
+            match head.compare_exchange_weak(old, c.new, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => Ok(c),
+                Err(now) => self.claim_contended::<PROD>(now, n, fixed),
+            }
+        }
+    }
+
+    /// [`claim`](Self::claim)'s retry loop for a multi-thread side, after a compare-and-swap
+    /// lost to another thread (which costs a contended cache line already).
+    ///
+    /// # Safety
+    /// As for `claim` with `single == false`.
+    #[cold]
+    #[inline(never)]
+    unsafe fn claim_contended<const PROD: bool>(
+        &self,
+        mut old: u32,
+        n: u32,
+        fixed: bool,
+    ) -> std::result::Result<Claim, u32> {
+        // SAFETY: per the contract.
+        unsafe {
+            let head = self.head::<PROD>();
             loop {
-                fence(Ordering::Acquire);
-                let tail = atomic(std::ptr::addr_of_mut!((*theirs).tail)).load(Ordering::Acquire);
-                let room = base.wrapping_add(tail).wrapping_sub(old);
-                // Too little room: a bulk takes nothing, a burst what there is. (Written as
-                // branches on `n > room` first: a failed bulk is then two compares.)
-                let n = if n > room {
-                    if fixed || room == 0 {
-                        return Err(room);
-                    }
-                    room
-                } else if n == 0 {
-                    return Err(room);
-                } else {
-                    n
-                };
-                let new = old.wrapping_add(n);
-                if single {
-                    head.store(new, Ordering::Relaxed);
-                    return Ok(Claim { old, n, new, room });
-                }
-                match head.compare_exchange_weak(old, new, Ordering::Relaxed, Ordering::Relaxed) {
-                    Ok(_) => return Ok(Claim { old, n, new, room }),
+                let c = self.measure::<PROD>(old, n, fixed)?;
+                match head.compare_exchange_weak(old, c.new, Ordering::Relaxed, Ordering::Relaxed) {
+                    Ok(_) => return Ok(c),
                     Err(now) => old = now,
                 }
             }
+        }
+    }
+
+    /// This side's head (the producer's when `PROD`).
+    #[inline(always)]
+    fn head<const PROD: bool>(&self) -> &AtomicU32 {
+        let (prod, cons) = self.sides();
+        let mine = if PROD { prod } else { cons };
+        // SAFETY: the head of a live ring, only ever accessed atomically by this crate.
+        unsafe { atomic(std::ptr::addr_of_mut!((*mine).head)) }
+    }
+
+    /// The claim of up to `n` slots from head `old` (all of them or none when `fixed`),
+    /// given the other side's tail now; or, when none can be had, the room seen.
+    ///
+    /// # Safety
+    /// A live ring (the fields are read atomically).
+    #[inline(always)]
+    unsafe fn measure<const PROD: bool>(
+        &self,
+        old: u32,
+        n: u32,
+        fixed: bool,
+    ) -> std::result::Result<Claim, u32> {
+        let (prod, cons) = self.sides();
+        let theirs = if PROD { cons } else { prod };
+        // SAFETY: fields of a live ring.
+        unsafe {
+            let base = if PROD { (*self.r.as_ptr()).capacity } else { 0 };
+            // DPDK's rte_smp_rmb between reading our head and their tail.
+            fence(Ordering::Acquire);
+            let tail = atomic(std::ptr::addr_of_mut!((*theirs).tail)).load(Ordering::Acquire);
+            let room = base.wrapping_add(tail).wrapping_sub(old);
+            // Too little room: a bulk takes nothing, a burst what there is. (Written as
+            // branches on `n > room` first: a failed bulk is then two compares.)
+            let n = if n > room {
+                if fixed || room == 0 {
+                    return Err(room);
+                }
+                room
+            } else if n == 0 {
+                return Err(room);
+            } else {
+                n
+            };
+            Ok(Claim { old, n, new: old.wrapping_add(n), room })
         }
     }
 
