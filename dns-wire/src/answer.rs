@@ -201,7 +201,38 @@ pub fn build_response(
 ) -> Result<Response, BuildError> {
     let (dns, qend) = checked_layout(query, buf.len())?;
 
-    // What goes in.
+    let Selection { rcode, ttl, v4, v6 } = selection(query, answer);
+    let opt_len = if query.edns.is_some() { OPT_RECORD_LEN } else { 0 };
+    let base = qend - dns + opt_len;
+    let records = v4.len() * A_RECORD_LEN + v6.len() * AAAA_RECORD_LEN;
+    let truncated = base + records > usize::from(payload_limit(query, options));
+    let (v4, v6, records) = if truncated { (&[][..], &[][..], 0) } else { (v4, v6, records) };
+    let answers = u16::try_from(v4.len() + v6.len()).map_err(|_| BuildError::Mismatch)?;
+    let len = dns + base + records;
+    if len > buf.len() {
+        return Err(BuildError::NoRoom { needed: len, room: buf.len() });
+    }
+    let plan = Plan { len, rcode, records: Records::Addresses { ttl, v4, v6 }, answers, truncated };
+    write(buf, query, &plan, options).ok_or(BuildError::Mismatch)?;
+    Ok(Response { len, rcode, answers, truncated })
+}
+
+/// What an answer puts into the response to a query.
+pub(crate) struct Selection<'a> {
+    /// The answer's RCODE, or BADVERS for an EDNS version other than 0.
+    pub rcode: u16,
+    /// The records' TTL (0 when there are none).
+    pub ttl: u32,
+    /// The A records: the answer's IPv4 addresses for a question of type A.
+    pub v4: &'a [Ipv4Addr],
+    /// The AAAA records: its IPv6 addresses for a question of type AAAA.
+    pub v6: &'a [Ipv6Addr],
+}
+
+/// Chooses what goes into the response to `query`: the addresses of the question's type
+/// (class IN or ANY only, and none when the EDNS version is not one this server speaks).
+#[inline(always)]
+pub(crate) fn selection<'a>(query: &Query, answer: &Answer<'a>) -> Selection<'a> {
     let mut rcode = u16::from(answer.rcode());
     let edns_ok = query.edns.map_or(true, |e| e.version == 0);
     if !edns_ok {
@@ -220,19 +251,7 @@ pub fn build_response(
         Answer::Addresses { ttl, .. } => ttl,
         _ => 0,
     };
-    let opt_len = if query.edns.is_some() { OPT_RECORD_LEN } else { 0 };
-    let base = qend - dns + opt_len;
-    let records = v4.len() * A_RECORD_LEN + v6.len() * AAAA_RECORD_LEN;
-    let truncated = base + records > usize::from(payload_limit(query, options));
-    let (v4, v6, records) = if truncated { (&[][..], &[][..], 0) } else { (v4, v6, records) };
-    let answers = u16::try_from(v4.len() + v6.len()).map_err(|_| BuildError::Mismatch)?;
-    let len = dns + base + records;
-    if len > buf.len() {
-        return Err(BuildError::NoRoom { needed: len, room: buf.len() });
-    }
-    let plan = Plan { len, rcode, records: Records::Addresses { ttl, v4, v6 }, answers, truncated };
-    write(buf, query, &plan, options).ok_or(BuildError::Mismatch)?;
-    Ok(Response { len, rcode, answers, truncated })
+    Selection { rcode, ttl, v4, v6 }
 }
 
 /// The DNS offset and the question's end of `query`, checked against a buffer of

@@ -8,13 +8,6 @@ pub(crate) fn be16(buf: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_be_bytes([*b.first()?, *b.get(1)?]))
 }
 
-#[cfg(any(test, feature = "reference"))]
-#[inline(always)]
-pub(crate) fn be32(buf: &[u8], at: usize) -> Option<u32> {
-    let b: [u8; 4] = buf.get(at..at.checked_add(4)?)?.try_into().ok()?;
-    Some(u32::from_be_bytes(b))
-}
-
 #[inline(always)]
 pub(crate) fn put(buf: &mut [u8], at: usize, bytes: &[u8]) -> Option<()> {
     buf.get_mut(at..at.checked_add(bytes.len())?)?.copy_from_slice(bytes);

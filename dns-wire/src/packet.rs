@@ -232,7 +232,7 @@ impl Query {
     }
 }
 
-enum Reject {
+pub(crate) enum Reject {
     NotDns(NotDns),
     Malformed(Malformed),
 }
@@ -412,6 +412,15 @@ fn query(msg: &[u8], ip: IpVersion, offsets: [u16; 3]) -> Result<Query, Reject> 
     let be = u16::from_be_bytes;
     let (id, flags, qd) = (be([i0, i1]), be([f0, f1]), be([q0, q1]));
     let (an, ns, ar) = (be([a0, a1]), be([n0, n1]), be([r0, r1]));
+    check_header(flags, [qd, an, ns, ar])?;
+    question(msg, ip, offsets, [id, flags, ar])
+}
+
+/// What a query's header must say, given its flags and its four counts: a query (not a
+/// response) of the standard opcode, with one question, no answer or authority records
+/// and at most [`MAX_ADDITIONAL`] additional ones.
+#[inline(always)]
+pub(crate) fn check_header(flags: u16, [qd, an, ns, ar]: [u16; 4]) -> Result<(), Reject> {
     if flags & 0x8000 != 0 {
         return Err(NotDns::Response.into());
     }
@@ -424,7 +433,7 @@ fn query(msg: &[u8], ip: IpVersion, offsets: [u16; 3]) -> Result<Query, Reject> 
     if an != 0 || ns != 0 || ar > MAX_ADDITIONAL {
         return Err(Malformed::RecordCount.into());
     }
-    question(msg, ip, offsets, [id, flags, ar])
+    Ok(())
 }
 
 /// The question and additional records of a DNS message whose header checked out
@@ -506,7 +515,7 @@ fn usual_headers<const V6: bool>(frame: &[u8], l3: usize) -> Option<(usize, usiz
 /// Checks the `count` additional records from `pos` and returns the OPT record's EDNS
 /// details, if there is one.
 #[inline(always)]
-fn additional(msg: &[u8], mut pos: usize, count: u16) -> Result<Option<Edns>, Reject> {
+pub(crate) fn additional(msg: &[u8], mut pos: usize, count: u16) -> Result<Option<Edns>, Reject> {
     let mut edns = None;
     for _ in 0..count {
         // The usual owner is the root (an OPT record): no name walk for it.
