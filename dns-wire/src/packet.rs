@@ -315,8 +315,8 @@ fn parse_short(frame: &[u8]) -> Result<Query, Reject> {
 #[inline(always)]
 fn from_l3(frame: &[u8], l3: usize, ethertype: u16) -> Result<Query, Reject> {
     let usual = match ethertype {
-        ETH_IPV4 => usual_headers::<false>(frame, l3).map(|u| (IpVersion::V4, u)),
-        ETH_IPV6 => usual_headers::<true>(frame, l3).map(|u| (IpVersion::V6, u)),
+        ETH_IPV4 => usual_headers::<{ 20 + 8 + 12 }>(frame, l3).map(|u| (IpVersion::V4, u)),
+        ETH_IPV6 => usual_headers::<{ 40 + 8 + 12 }>(frame, l3).map(|u| (IpVersion::V6, u)),
         _ => None,
     };
     if let Some((ip, (l4, end, header))) = usual {
@@ -473,7 +473,8 @@ fn question(
 }
 
 /// The usual query's headers, checked in a few compares and one branch: IPv4 without
-/// options (`V6` false) or IPv6, at `l3`; UDP to port 53 whose datagram holds the DNS
+/// options or IPv6, at `l3`, as `N` says (the IP header, 20 or 40 bytes, and the UDP and
+/// DNS headers: 40 or 60 bytes, all a query without its question needs); UDP to port 53 whose datagram holds the DNS
 /// header and fits the IP packet, which fits the frame; a query (QR 0, opcode 0) with
 /// one question, no answer or authority records and at most four additional ones.
 ///
@@ -481,20 +482,24 @@ fn question(
 /// holds, in which case the step-by-step checks of [`from_l3`] pass too and find the
 /// same; `None` sends the frame to them (they say what is wrong, if anything is).
 #[inline(always)]
-fn usual_headers<const V6: bool>(frame: &[u8], l3: usize) -> Option<(usize, usize, [u16; 3])> {
-    // IP header, UDP header, DNS header.
-    let iph = if V6 { 40 } else { 20 };
-    let h: &[u8; 60] = frame.get(l3..)?.first_chunk()?;
+fn usual_headers<const N: usize>(frame: &[u8], l3: usize) -> Option<(usize, usize, [u16; 3])> {
+    // IP header, UDP header, DNS header: no more than an IPv4 query holds before its
+    // question, so that the shortest queries take this path too.
+    let iph = N - 8 - 12;
+    let v6 = iph == 40;
+    let h: &[u8; N] = frame.get(l3..)?.first_chunk()?;
+    // Constant offsets inside the view: no checks left once `N` is known.
+    let byte = |at: usize| h.get(at).copied().unwrap_or(0);
     let be =
         |at: usize| h.get(at..).and_then(|b| b.first_chunk()).map_or(0, |b| u16::from_be_bytes(*b));
-    let (ip_ok, ip_room) = if V6 {
+    let (ip_ok, ip_room) = if v6 {
         // Version 6, next header UDP, the payload inside the frame.
         let payload = usize::from(be(4));
-        (h[0] >> 4 == 6 && h[6] == PROTO_UDP && l3 + 40 + payload <= frame.len(), payload)
+        (byte(0) >> 4 == 6 && byte(6) == PROTO_UDP && l3 + 40 + payload <= frame.len(), payload)
     } else {
         // Version 4 with a 20-byte header, not a fragment, UDP, the packet in the frame.
         let total = usize::from(be(2));
-        let ok = h[0] == 0x45 && be(6) & 0x3fff == 0 && h[9] == PROTO_UDP;
+        let ok = byte(0) == 0x45 && be(6) & 0x3fff == 0 && byte(9) == PROTO_UDP;
         (ok && l3 + total <= frame.len(), total.saturating_sub(20))
     };
     let udp_len = usize::from(be(iph + 4));
@@ -551,4 +556,35 @@ pub(crate) fn additional(msg: &[u8], mut pos: usize, count: u16) -> Result<Optio
         pos = next;
     }
     Ok(edns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An IPv4 query for `example.com` A without EDNS: 71 bytes, as short as queries come.
+    fn short_ipv4_query() -> Vec<u8> {
+        let mut f = vec![0u8; 12];
+        f.extend_from_slice(&[0x08, 0x00]);
+        // IPv4: 20-byte header, total 57, no fragment, TTL 64, UDP.
+        f.extend_from_slice(&[0x45, 0, 0, 57, 0, 0, 0, 0, 64, PROTO_UDP, 0, 0]);
+        f.extend_from_slice(&[192, 0, 2, 1, 192, 0, 2, 53]);
+        // UDP from 1234 to 53, length 37.
+        f.extend_from_slice(&[0x04, 0xd2, 0, 53, 0, 37, 0, 0]);
+        // DNS: ID 7, RD, one question.
+        f.extend_from_slice(&[0, 7, 0x01, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+        f.extend_from_slice(b"\x07example\x03com\x00\x00\x01\x00\x01");
+        f
+    }
+
+    #[test]
+    fn the_shortest_ipv4_queries_take_the_usual_path() {
+        let frame = short_ipv4_query();
+        assert_eq!(frame.len(), 71);
+        let (l4, end, [id, flags, ar]) =
+            usual_headers::<{ 20 + 8 + 12 }>(&frame, 14).expect("the usual headers");
+        assert_eq!((l4, end, id, flags, ar), (34, 71, 7, 0x0100, 0));
+        let Parsed::Query(q) = parse(&frame) else { panic!("a query") };
+        assert_eq!(q.key.to_string(), "example.com");
+    }
 }
