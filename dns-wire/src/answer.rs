@@ -128,6 +128,15 @@ impl Default for BuildOptions {
     }
 }
 
+impl BuildOptions {
+    /// The UDP payload size this server advertises in its OPT records and takes as the
+    /// most an EDNS client may ask for: `edns_udp_payload`, never below the classic 512.
+    #[inline(always)]
+    fn advertised_payload(&self) -> u16 {
+        self.edns_udp_payload.max(CLASSIC_UDP_PAYLOAD)
+    }
+}
+
 /// Why a response could not be built. The buffer may be partly rewritten: drop the packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -199,16 +208,13 @@ pub fn build_response(
     answer: &Answer<'_>,
     options: &BuildOptions,
 ) -> Result<Response, BuildError> {
-    let (dns, qend) = checked_layout(query, buf.len())?;
+    let layout = checked_layout(query, buf.len())?;
 
     let Selection { rcode, ttl, v4, v6 } = selection(query, answer);
-    let opt_len = if query.edns.is_some() { OPT_RECORD_LEN } else { 0 };
-    let base = qend - dns + opt_len;
     let records = v4.len() * A_RECORD_LEN + v6.len() * AAAA_RECORD_LEN;
-    let truncated = base + records > usize::from(payload_limit(query, options));
-    let (v4, v6, records) = if truncated { (&[][..], &[][..], 0) } else { (v4, v6, records) };
+    let (len, truncated) = response_len(query, options, layout, records);
+    let (v4, v6) = if truncated { (&[][..], &[][..]) } else { (v4, v6) };
     let answers = u16::try_from(v4.len() + v6.len()).map_err(|_| BuildError::Mismatch)?;
-    let len = dns + base + records;
     if len > buf.len() {
         return Err(BuildError::NoRoom { needed: len, room: buf.len() });
     }
@@ -233,14 +239,9 @@ pub(crate) struct Selection<'a> {
 /// (class IN or ANY only, and none when the EDNS version is not one this server speaks).
 #[inline(always)]
 pub(crate) fn selection<'a>(query: &Query, answer: &Answer<'a>) -> Selection<'a> {
-    let mut rcode = u16::from(answer.rcode());
-    let edns_ok = query.edns.map_or(true, |e| e.version == 0);
-    if !edns_ok {
-        rcode = rcode::BADVERS;
-    }
-    let class_ok = query.qclass == CLASS_IN || query.qclass == CLASS_ANY;
+    let (rcode, records_ok) = rules(query, answer.rcode());
     let (v4, v6): (&[Ipv4Addr], &[Ipv6Addr]) = match *answer {
-        Answer::Addresses { v4, v6, .. } if edns_ok && class_ok => match query.qtype {
+        Answer::Addresses { v4, v6, .. } if records_ok => match query.qtype {
             rtype::A => (v4, &[]),
             rtype::AAAA => (&[], v6),
             _ => (&[], &[]),
@@ -252,6 +253,32 @@ pub(crate) fn selection<'a>(query: &Query, answer: &Answer<'a>) -> Selection<'a>
         _ => 0,
     };
     Selection { rcode, ttl, v4, v6 }
+}
+
+/// The rules every response follows: its RCODE for an answer's `rcode` (BADVERS when
+/// the query's EDNS version is not one this server speaks), and whether answer records may
+/// go in at all (not then, and only for class IN or ANY).
+#[inline(always)]
+fn rules(query: &Query, rcode: u8) -> (u16, bool) {
+    let edns_ok = query.edns.map_or(true, |e| e.version == 0);
+    let class_ok = query.qclass == CLASS_IN || query.qclass == CLASS_ANY;
+    let rcode = if edns_ok { u16::from(rcode) } else { rcode::BADVERS };
+    (rcode, edns_ok & class_ok)
+}
+
+/// The length of the response to `query` (its DNS message from `dns`, the question ending
+/// at `qend`) with `records` bytes of answer records, and whether those records are left
+/// out and the response truncated (past the payload the client takes).
+#[inline(always)]
+fn response_len(
+    query: &Query,
+    options: &BuildOptions,
+    (dns, qend): (usize, usize),
+    records: usize,
+) -> (usize, bool) {
+    let base = qend - dns + OPT_RECORD_LEN * usize::from(query.edns.is_some());
+    let truncated = base + records > usize::from(payload_limit(query, options));
+    (dns + base + if truncated { 0 } else { records }, truncated)
 }
 
 /// The DNS offset and the question's end of `query`, checked against a buffer of
@@ -273,7 +300,7 @@ fn checked_layout(query: &Query, buf_len: usize) -> Result<(usize, usize), Build
 #[inline(always)]
 fn payload_limit(query: &Query, options: &BuildOptions) -> u16 {
     match query.edns {
-        Some(e) => e.udp_payload_size.clamp(CLASSIC_UDP_PAYLOAD, options.edns_udp_payload.max(512)),
+        Some(e) => e.udp_payload_size.clamp(CLASSIC_UDP_PAYLOAD, options.advertised_payload()),
         None => CLASSIC_UDP_PAYLOAD,
     }
 }
@@ -295,9 +322,11 @@ enum Records<'a> {
     Prepared(&'a [u8; COPY], &'a RecordSet),
 }
 
-/// Writes the response; every access is inside `buf[..plan.len]`, which the caller checked
-/// (the question is also read through a window that may reach further), so `None` only
-/// comes from a query that does not describe this buffer.
+/// Writes the response; every access is inside `room[..plan.len]`, which the caller
+/// checked, except two that may reach further inside `room`: the question is read through
+/// a window, and prepared records are copied `COPY` bytes at a time (past the response's
+/// end, bytes that are not part of it). `None` only comes from a query that does not
+/// describe this buffer.
 #[inline(always)]
 fn write(room: &mut [u8], q: &Query, plan: &Plan<'_>, options: &BuildOptions) -> Option<()> {
     let (l3, l4, dns, qend) = (
@@ -421,7 +450,7 @@ fn opt_record(
     dnssec_ok: bool,
     options: &BuildOptions,
 ) -> Option<u64> {
-    let payload = options.edns_udp_payload.max(CLASSIC_UDP_PAYLOAD);
+    let payload = options.advertised_payload();
     let ext = u32::from(rcode >> 4) << 24;
     let opt_ttl = ext | if dnssec_ok { 0x8000 } else { 0 };
     let [t0, t1] = TYPE_OPT.to_be_bytes();
@@ -581,7 +610,7 @@ struct RecordSet {
 }
 
 /// No records.
-static NO_RECORDS: RecordSet = RecordSet { len: 0, count: 0, sum: 0 };
+const NO_RECORDS: RecordSet = RecordSet { len: 0, count: 0, sum: 0 };
 
 /// An [`Answer`] turned ahead of time into what every response to it carries: its RCODE
 /// and, for A and AAAA queries, its answer records, written and checksummed. A table of
@@ -626,8 +655,7 @@ impl PreparedAnswer {
     pub const SERVFAIL: PreparedAnswer = PreparedAnswer::bare(rcode::SERVFAIL);
 
     const fn bare(rcode: u8) -> PreparedAnswer {
-        let none = RecordSet { len: 0, count: 0, sum: 0 };
-        PreparedAnswer { bytes: [0; A_ROOM + AAAA_ROOM], sets: [none, none], rcode }
+        PreparedAnswer { bytes: [0; A_ROOM + AAAA_ROOM], sets: [NO_RECORDS; 2], rcode }
     }
 
     /// `answer`, prepared; `None` when it has more than four addresses of a family (build
@@ -684,22 +712,18 @@ pub fn build_prepared_response(
     answer: &PreparedAnswer,
     options: &BuildOptions,
 ) -> Result<Response, BuildError> {
-    let (dns, qend) = checked_layout(query, buf.len())?;
-    let edns_ok = query.edns.map_or(true, |e| e.version == 0);
-    let rcode = if edns_ok { u16::from(answer.rcode) } else { rcode::BADVERS };
-    let class_ok = query.qclass == CLASS_IN || query.qclass == CLASS_ANY;
+    let layout = checked_layout(query, buf.len())?;
+    let (rcode, records_ok) = rules(query, answer.rcode);
     let typed = query.qtype == rtype::A || query.qtype == rtype::AAAA;
     // Selected, not branched on: the set of the query's type, or none.
     let aaaa = usize::from(query.qtype == rtype::AAAA);
     let set = answer.sets.get(aaaa).unwrap_or(&NO_RECORDS);
-    let set = if edns_ok & class_ok & typed { set } else { &NO_RECORDS };
+    let set = if records_ok & typed { set } else { &NO_RECORDS };
     // The bytes to copy: the set's records and whatever follows them.
     let bytes = answer.bytes.get(A_ROOM * aaaa..).and_then(|b| b.first_chunk::<COPY>());
     let bytes = bytes.ok_or(BuildError::Mismatch)?;
-    let base = qend - dns + OPT_RECORD_LEN * usize::from(query.edns.is_some());
-    let truncated = base + usize::from(set.len) > usize::from(payload_limit(query, options));
+    let (len, truncated) = response_len(query, options, layout, usize::from(set.len));
     let set = if truncated { &NO_RECORDS } else { set };
-    let len = dns + base + usize::from(set.len);
     if len > buf.len() {
         return Err(BuildError::NoRoom { needed: len, room: buf.len() });
     }

@@ -183,7 +183,7 @@ impl DomainEntry {
     /// ```
     pub fn prepared(&self) -> PreparedAnswer {
         // An entry holds at most MAX_V4 and MAX_V6 addresses, which a prepared answer
-        // always has room for (checked when compiling, below).
+        // always has room for (checked when compiling, in `answer`).
         PreparedAnswer::new(&self.answer()).unwrap_or(PreparedAnswer::SERVFAIL)
     }
 }

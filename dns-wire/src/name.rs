@@ -514,36 +514,14 @@ fn label_step(msg: &[u8], pos: &mut usize) -> (bool, bool) {
     (more, fine)
 }
 
-/// What is wrong with a question name [`walk_question`] refused, in the order the labels
-/// are read: a length byte past the end, a label past the end, a name too long, or (from
-/// the general walk) a bad label type or a compression pointer.
+/// What is wrong with a question name [`walk_question`] refused, as the general
+/// [`read_name`] finds it (a well-formed name would not have come here: if the general
+/// walk takes it, its end reads as past the end).
 #[cold]
 fn question_error(msg: &[u8]) -> Malformed {
-    let mut pos = QUESTION;
-    loop {
-        let Some(&len) = msg.get(pos) else { return Malformed::NamePastEnd };
-        let len = usize::from(len);
-        if len > MAX_LABEL_LEN {
-            let mut scratch = [0u8; KEY_LEN];
-            let mut too_long = false;
-            return read_name(msg, QUESTION, &mut scratch, &mut too_long)
-                .err()
-                .unwrap_or(Malformed::BadLabelType);
-        }
-        let next = pos + 1 + len;
-        if next > msg.len() {
-            return Malformed::LabelPastEnd;
-        }
-        // Room must be left for the final zero byte.
-        if next - QUESTION >= MAX_NAME_WIRE_LEN {
-            return Malformed::NameTooLong;
-        }
-        // A well-formed name would not have come here; its end reads as past the end.
-        if len == 0 {
-            return Malformed::NamePastEnd;
-        }
-        pos = next;
-    }
+    read_name(msg, QUESTION, &mut [0u8; KEY_LEN], &mut false)
+        .err()
+        .unwrap_or(Malformed::NamePastEnd)
 }
 
 /// The key of the name whose first `len` wire bytes (the final zero excluded) start
