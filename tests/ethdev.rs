@@ -664,3 +664,28 @@ fn queue_handles_move_to_the_thread_that_polls_them() {
     drop(port);
     assert_eq!(pool.in_use(), 0);
 }
+
+#[test]
+fn ports_plugged_and_dropped_on_two_threads_never_share_an_id() {
+    // DPDK reuses a closed port's id at once: a port plugged in on one thread while
+    // another drops its handle must get a fresh claim, never "owned by another handle".
+    eal();
+    std::thread::scope(|s| {
+        let workers: Vec<_> = (0..2)
+            .map(|t| {
+                s.spawn(move || {
+                    for round in 0..3000 {
+                        let name = format!("net_null_race{t}_{round}");
+                        match Port::attach_vdev(&name) {
+                            Ok(port) => drop(port),
+                            Err(e) => panic!("thread {t}, round {round}: {e}"),
+                        }
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join().unwrap();
+        }
+    });
+}

@@ -120,6 +120,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::eal::ObjectRef;
 use crate::error::{check_rc, Call, Error, Result};
@@ -132,6 +133,15 @@ pub const MAX_PORTS: usize = ffi::RTE_MAX_ETHPORTS as usize;
 
 /// Per port id: whether a [`Port`] handle owns it.
 static CLAIMED: [AtomicBool; MAX_PORTS] = [const { AtomicBool::new(false) }; MAX_PORTS];
+
+/// Held from finding a port to claiming it, and from closing a port to releasing its
+/// claim: DPDK reuses a closed port's id at once, so without it a port plugged in on
+/// another thread could get the id while the old handle still claims it.
+static HOTPLUG: Mutex<()> = Mutex::new(());
+
+fn hotplug() -> MutexGuard<'static, ()> {
+    HOTPLUG.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 /// The ids of the ports DPDK knows now (`RTE_ETH_FOREACH_DEV`), owned or not by a handle.
 ///
@@ -357,6 +367,7 @@ impl Port {
     pub fn by_id(id: u16) -> Result<Port> {
         let eal = ObjectRef::take("Port::by_id")?;
         let call = || Call::new("rte_eth_dev_is_valid_port", format!("port_id={id}"));
+        let _hotplug = hotplug();
         // SAFETY: a plain lookup in DPDK's port table.
         if (id as usize) >= MAX_PORTS || unsafe { ffi::rte_eth_dev_is_valid_port(id) } == 0 {
             return Err(Error::UnknownPort { call: call(), port: id, known: port_ids() });
@@ -373,6 +384,7 @@ impl Port {
     pub fn by_name(name: &str) -> Result<Port> {
         let eal = ObjectRef::take("Port::by_name")?;
         let call = || Call::new("rte_eth_dev_get_port_by_name", format!("name={name:?}"));
+        let _hotplug = hotplug();
         let id =
             lookup(name).ok_or_else(|| Error::UnknownDevice { call: call(), name: name.into() })?;
         Self::claim(id, None, eal, call)
@@ -401,6 +413,7 @@ impl Port {
             reason: "it holds a NUL byte",
         })?;
         check_vdev(devargs).map_err(|message| Error::InvalidArgument { call: call(), message })?;
+        let _hotplug = hotplug();
         if lookup(name).is_some() {
             return Err(Error::AlreadyExists {
                 call: call(),
@@ -723,6 +736,7 @@ fn lookup(name: &str) -> Option<u16> {
 impl Drop for Port {
     fn drop(&mut self) {
         let id = self.id;
+        let _hotplug = hotplug();
         // SAFETY: we own the port: stop it if someone started it, then close it (which
         // frees its queues and the packets in them). Both tolerate a stopped device.
         unsafe {
