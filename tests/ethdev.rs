@@ -689,3 +689,82 @@ fn ports_plugged_and_dropped_on_two_threads_never_share_an_id() {
         }
     });
 }
+
+#[test]
+fn net_null_never_writes_past_a_packets_buffer() {
+    eal();
+    // net_null stamps `size` bytes (64 by default) on every packet it receives, whatever
+    // the packet's room: a pool too small for it is refused when the port is configured.
+    let small = PktMbufPool::new(&unique_name("pks"), 63, 0, HEADROOM + 32, SocketId::ANY)
+        .expect("a pool of 32-byte packets");
+    for devargs in ["net_null_sz0", "net_null_sz1,size=33", "net_null_sz2,size=0x21"] {
+        let port = Port::attach_vdev(devargs).unwrap();
+        let err = port.configure(&PortConfig::new(1, 1), &small).unwrap_err();
+        match &err.error {
+            Error::InvalidArgument { message, .. } => {
+                assert!(message.contains("hold 32"), "{devargs}: {message}")
+            }
+            other => panic!("{devargs}: {other:?}"),
+        }
+        // TX only does not receive into the pool.
+        let port = err.port.expect("the port comes back");
+        drop(port.configure(&PortConfig::new(0, 1), &small).expect("TX only"));
+    }
+    // size= above the default room, and the packets it then makes fit their room.
+    let big = PktMbufPool::new(&unique_name("pkb"), 63, 0, HEADROOM + 4000, SocketId::ANY)
+        .expect("a pool of 4000-byte packets");
+    let port = Port::attach_vdev("net_null_sz3,size=4000").unwrap();
+    assert_eq!(port.devargs().unwrap(), "size=4000");
+    let mut port = port.configure(&PortConfig::new(1, 1), &big).unwrap();
+    port.start().unwrap();
+    {
+        let mut rx = port.rx_queue(0).unwrap();
+        let mut burst = Burst::<8>::new();
+        assert_eq!(rx.rx_burst(&mut burst).len(), 8);
+        assert!(burst.iter().all(|m| m.data().len() == 4000));
+    }
+    assert_eq!(port.rx_outside_buffer(), 0);
+    drop(port);
+    // copy=1 makes TX read `size` bytes of every packet sent, whatever its length.
+    for devargs in ["net_null_cp0,copy=1", "net_null_cp1,size=64,copy=0x1"] {
+        match Port::attach_vdev(devargs) {
+            Err(Error::InvalidArgument { message, .. }) => {
+                assert!(message.contains("copy"), "{message}")
+            }
+            other => panic!("{devargs}: {other:?}"),
+        }
+    }
+    drop(Port::attach_vdev("net_null_cp2,copy=0").expect("copy=0 is the default"));
+    assert_eq!((small.in_use(), big.in_use()), (0, 0));
+}
+
+#[test]
+fn received_packets_that_overrun_their_buffer_are_dropped() {
+    // A driver is not trusted to stay inside a buffer: net_ring hands back what it was
+    // given, so a packet whose header a (simulated) faulty driver set past its buffer
+    // comes back through the receive check.
+    eal();
+    let port = Port::attach_vdev(&ring_name("ob")).unwrap();
+    let pool = pool_for(&port, 255);
+    let mut port = port.configure(&PortConfig::new(1, 1), &pool).unwrap();
+    port.start().unwrap();
+    let (mut rx, mut tx) = (port.rx_queue(0).unwrap(), port.tx_queue(0).unwrap());
+    let mut out = Burst::<4>::new();
+    pool.alloc_bulk(&mut out, 4).unwrap();
+    for (i, m) in out.iter_mut().enumerate() {
+        m.append(60).unwrap().fill(i as u8);
+    }
+    for i in [1, 3] {
+        let m = out[i].as_ptr();
+        // SAFETY: a packet this test owns; the header lies as a faulty driver's would.
+        unsafe { (*m).data_len = (*m).buf_len - (*m).data_off + 1 };
+    }
+    assert_eq!(tx.tx_burst(&mut out), 4);
+    let mut got = Burst::<4>::new();
+    let received = rx.rx_burst(&mut got);
+    assert_eq!(received.len(), 2, "the two sound packets");
+    assert_eq!((received[0].data()[0], received[1].data()[0]), (0, 2), "in order");
+    assert_eq!(port.rx_outside_buffer(), 2);
+    drop(got);
+    assert_eq!(pool.in_use(), 0, "the dropped packets went back to their pool");
+}

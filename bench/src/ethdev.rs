@@ -96,4 +96,28 @@ pub fn rows(rig: &mut Rig, socket: SocketId) {
             (t > 0).then_some(t)
         }),
     );
+    rig.row(
+        "net_null rx_burst_trusted+tx_burst 32",
+        ITERS / 8,
+        BURST as u64,
+        Box::new(|iters| {
+            let mut burst = Burst::<BURST>::new();
+            let start = rdtsc();
+            for _ in 0..iters {
+                // SAFETY: net_null's packets fit a pool whose room the port checked.
+                if unsafe { rx.rx_burst_trusted(&mut burst) }.is_empty() {
+                    return None;
+                }
+                tx.tx_burst(&mut burst);
+                burst.clear(); // what the device did not take
+            }
+            Some(rdtsc() - start)
+        }),
+        Box::new(move |iters| {
+            // SAFETY: queue 0 of a started port, polled by this thread only (the Rust
+            // side's handles are not used meanwhile).
+            let t = unsafe { bench_c_rx_tx_burst(id, n as u16, iters) };
+            (t > 0).then_some(t)
+        }),
+    );
 }

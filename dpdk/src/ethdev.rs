@@ -113,13 +113,17 @@
 //! call the driver's burst function and check the queue's callback list the same way,
 //! so no wrapper call is added. With fast-path tracing compiled into DPDK they call the
 //! C wrappers instead.
+//!
+//! `rx_burst` then checks each packet's header against its buffer (a driver is not trusted
+//! to stay inside it): about 1.5 ticks a packet on hugepages, more on 4 KiB pages.
+//! [`RxQueue::rx_burst_trusted`] is the unsafe call without the check.
 
 use std::cell::Cell;
 use std::ffi::{c_char, CStr, CString};
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::Deref;
-use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::eal::ObjectRef;
@@ -321,6 +325,18 @@ pub(crate) fn check_vdev(devargs: &str) -> std::result::Result<(), String> {
              can take over ports this crate owns)"
         ));
     };
+    if *driver == "net_null" {
+        for (key, value) in kvargs(args) {
+            // copy=1 makes TX read `size` bytes from every packet sent, whatever its
+            // length: past the end of a short packet's buffer.
+            if key == "copy" && parse_c_ulong(value) != Some(0) {
+                return Err(format!(
+                    "{name:?}: net_null's copy={value} reads `size` bytes from every packet \
+                     sent, past the buffer of shorter ones"
+                ));
+            }
+        }
+    }
     if *driver == "net_ring" && !args.trim().is_empty() {
         return Err(format!(
             "{name:?}: net_ring takes no arguments here (`nodeaction` adopts rings made \
@@ -328,6 +344,38 @@ pub(crate) fn check_vdev(devargs: &str) -> std::result::Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// The `key=value` pairs of a device's arguments, as `rte_kvargs` splits them.
+fn kvargs(args: &str) -> impl Iterator<Item = (&str, &str)> {
+    args.split(',').filter(|a| !a.is_empty()).map(|a| a.split_once('=').unwrap_or((a, "")))
+}
+
+/// A number as C's `strtoul(value, NULL, 0)` reads a whole one (decimal, `0x` hex or
+/// leading-`0` octal), which is how net_null reads `size=`; `None` for anything else.
+fn parse_c_ulong(value: &str) -> Option<u64> {
+    let value = value.trim_start();
+    let value = value.strip_prefix('+').unwrap_or(value);
+    if let Some(hex) = value.strip_prefix("0x").or_else(|| value.strip_prefix("0X")) {
+        u64::from_str_radix(hex, 16).ok()
+    } else if value.len() > 1 && value.starts_with('0') {
+        u64::from_str_radix(&value[1..], 8).ok()
+    } else {
+        value.parse().ok()
+    }
+}
+
+/// net_null's packet size (`size=`, 64 when not given) from its arguments, or why it
+/// cannot be told.
+fn net_null_packet_size(args: &str) -> std::result::Result<u64, String> {
+    let mut size = 64;
+    for (key, value) in kvargs(args) {
+        if key == "size" {
+            size = parse_c_ulong(value)
+                .ok_or_else(|| format!("net_null's size={value:?} is not a number"))?;
+        }
+    }
+    Ok(size)
 }
 
 /// The warning for an RX pool on another socket than its port, if they differ.
@@ -521,6 +569,61 @@ impl Port {
         })
     }
 
+    /// The device's arguments (`rte_dev_devargs`): what `--vdev` or
+    /// [`attach_vdev`](Self::attach_vdev) gave after its name; empty when none.
+    ///
+    /// ```
+    /// # let eal = dpdk::doc_eal();
+    /// let port = dpdk::ethdev::Port::attach_vdev("net_null_doc_args,size=128")?;
+    /// assert_eq!(port.devargs()?, "size=128");
+    /// # Ok::<(), dpdk::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// What DPDK reports for the device's information.
+    #[doc(alias = "rte_dev_devargs")]
+    pub fn devargs(&self) -> Result<String> {
+        let info = self.raw_info()?;
+        if info.device.is_null() {
+            return Ok(String::new());
+        }
+        // SAFETY: the device of a port we own, alive as long as the port; DPDK keeps its
+        // devargs (possibly none) with it.
+        let devargs = unsafe { ffi::rte_dev_devargs(info.device) };
+        if devargs.is_null() {
+            return Ok(String::new());
+        }
+        // SAFETY: `args` is the arm every bus but the class-based ones use; a null or
+        // NUL-terminated string that lives with the devargs.
+        let args = unsafe { (*devargs).__bindgen_anon_1.args };
+        if args.is_null() {
+            return Ok(String::new());
+        }
+        // SAFETY: as above.
+        Ok(unsafe { CStr::from_ptr(args) }.to_string_lossy().into_owned())
+    }
+
+    /// net_null writes its `size=` bytes into every packet it receives, without looking
+    /// at the packet's room: refuse a pool whose packets cannot hold that many.
+    fn check_net_null_room(&self, pool: &PktMbufPool, call: impl Fn() -> Call) -> Result<()> {
+        let args = self.devargs()?;
+        let size = net_null_packet_size(&args)
+            .map_err(|message| Error::InvalidArgument { call: call(), message })?;
+        let room = pool.data_room();
+        let room = room - room.min(crate::mbuf::HEADROOM);
+        if size > u64::from(room) {
+            return Err(Error::InvalidArgument {
+                call: call(),
+                message: format!(
+                    "net_null writes {size} bytes into every packet it receives, but the \
+                     packets of pool {:?} hold {room} after their headroom",
+                    pool.info().name
+                ),
+            });
+        }
+        Ok(())
+    }
+
     fn raw_info(&self) -> Result<ffi::rte_eth_dev_info> {
         let mut info = ffi::rte_eth_dev_info::default();
         // SAFETY: a valid port; DPDK fills the struct.
@@ -616,6 +719,7 @@ impl Port {
                     port: self,
                     pool,
                     started: false,
+                    rx_outside: AtomicU64::new(0),
                 })
             }
             // RX queues set up before the failure hold packets of `pool` (drivers fill
@@ -650,6 +754,9 @@ impl Port {
                 format!("port_id={id}, nb_rx_q={rx_queues}, nb_tx_q={tx_queues}"),
             )
         };
+        if rx_queues > 0 && info.driver == "net_null" {
+            self.check_net_null_room(pool, call)?;
+        }
         if rx_queues > info.max_rx_queues || tx_queues > info.max_tx_queues {
             return Err(Error::InvalidArgument {
                 call: call(),
@@ -814,9 +921,17 @@ pub struct ConfiguredPort<'p> {
     rx: Box<[AtomicBool]>,
     tx: Box<[AtomicBool]>,
     started: bool,
+    /// Packets the driver returned with data beyond their buffer, dropped on receive.
+    rx_outside: AtomicU64,
 }
 
 impl<'p> ConfiguredPort<'p> {
+    /// How many received packets were dropped because the driver claimed data beyond
+    /// their buffer (none from a sound driver; see [`RxQueue::rx_burst`]).
+    pub fn rx_outside_buffer(&self) -> u64 {
+        self.rx_outside.load(Ordering::Relaxed)
+    }
+
     /// Starts the device (`rte_eth_dev_start`).
     ///
     /// # Errors
@@ -1020,7 +1135,8 @@ pub struct RxQueue<'a, 'p> {
 impl<'p> RxQueue<'_, 'p> {
     /// Receives up to the free room of `burst` (`rte_eth_rx_burst`), appends the packets
     /// to it and returns them. Some drivers need the room to be a multiple of 4 or 8 to
-    /// return anything.
+    /// return anything. A packet whose first segment claims data beyond its buffer is
+    /// freed, not returned, and counted in [`ConfiguredPort::rx_outside_buffer`].
     #[doc(alias = "rte_eth_rx_burst")]
     #[inline]
     pub fn rx_burst<'b, const N: usize>(
@@ -1031,7 +1147,88 @@ impl<'p> RxQueue<'_, 'p> {
         let room = room.min(u16::MAX as usize) as u16;
         let n = self.rx_raw(dst, room);
         // SAFETY: the driver wrote `n` packets, now ours, into the spare room.
+        let n = unsafe { self.keep_in_bounds(dst, n) };
+        // SAFETY: the first `n` pointers are packets, now ours, that fit their buffers.
         unsafe { burst.added(n as usize) }
+    }
+
+    /// [`rx_burst`](Self::rx_burst) without the check that each packet's data lies in its
+    /// buffer (about 2 ticks a packet, see BENCHMARKS.md), for a driver known to keep it
+    /// there.
+    ///
+    /// # Safety
+    /// The driver must return only packets whose first segment satisfies
+    /// `data_off + data_len <= buf_len`: [`Mbuf::data`] trusts it. The virtual devices of
+    /// [`SAFE_VDEV_DRIVERS`], as this crate configures them, do.
+    #[doc(alias = "rte_eth_rx_burst")]
+    #[inline]
+    pub unsafe fn rx_burst_trusted<'b, const N: usize>(
+        &mut self,
+        burst: &'b mut Burst<'p, N>,
+    ) -> &'b mut [Mbuf<'p>] {
+        let (dst, room) = burst.spare_ptr();
+        let room = room.min(u16::MAX as usize) as u16;
+        let n = self.rx_raw(dst, room);
+        // SAFETY: the driver wrote `n` packets, now ours, into the spare room; the caller
+        // vouches that they fit their buffers.
+        unsafe { burst.added(n as usize) }
+    }
+
+    /// Drops (and counts) received packets whose first segment claims data beyond its
+    /// buffer (`data_off + data_len > buf_len`, as `rte_mbuf_check` tests): a driver is
+    /// not trusted to stay inside a buffer, and [`Mbuf::data`] would read past it. The
+    /// packets kept move to the front; how many.
+    ///
+    /// # Safety
+    /// `pkts` holds `n` packets the caller owns.
+    #[inline(always)]
+    unsafe fn keep_in_bounds(&self, pkts: *mut *mut ffi::rte_mbuf, n: u16) -> u16 {
+        // SAFETY: per the contract.
+        let received = unsafe { std::slice::from_raw_parts(pkts, n as usize) };
+        // The sign of buf_len - data_off - data_len, or-ed over the burst: no branch per
+        // packet.
+        let outside = received.iter().fold(0i32, |acc, &m| {
+            // SAFETY: per the contract; the driver just wrote these headers.
+            let m = unsafe { &*m };
+            acc | (i32::from(m.buf_len) - i32::from(m.data_off) - i32::from(m.data_len))
+        });
+        if outside >= 0 {
+            return n;
+        }
+        // SAFETY: per the contract.
+        unsafe { self.drop_outside(pkts, n) }
+    }
+
+    /// The cold half of [`keep_in_bounds`](Self::keep_in_bounds).
+    ///
+    /// # Safety
+    /// As there.
+    #[cold]
+    #[inline(never)]
+    unsafe fn drop_outside(&self, pkts: *mut *mut ffi::rte_mbuf, n: u16) -> u16 {
+        let mut kept = 0;
+        for i in 0..n as usize {
+            // SAFETY: per the contract; `kept <= i`.
+            unsafe {
+                let m = *pkts.add(i);
+                if u32::from((*m).data_off) + u32::from((*m).data_len) > u32::from((*m).buf_len) {
+                    ffi::rte_pktmbuf_free(m);
+                } else {
+                    *pkts.add(kept) = m;
+                    kept += 1;
+                }
+            }
+        }
+        let dropped = u64::from(n) - kept as u64;
+        if self.port.rx_outside.fetch_add(dropped, Ordering::Relaxed) == 0 {
+            log::warn!(
+                "port {} RX queue {}: the driver returned {dropped} packet(s) with data beyond \
+                 their buffer; dropped (ConfiguredPort::rx_outside_buffer counts them)",
+                self.port.port.id,
+                self.queue
+            );
+        }
+        kept as u16
     }
 
     #[inline(always)]
