@@ -13,6 +13,39 @@
 //!
 //! Values live on the table's socket in a preallocated slab (twice the key slots, so
 //! replacements can wait out their grace period); no allocation per entry.
+//!
+//! The writer stores values through a handle that readers share, so the table and its
+//! handles are invariant in the value type: none can be viewed with a shorter-lived `V`
+//! that would let a dangling reference in. Each of these fails to compile:
+//!
+//! ```compile_fail
+//! use dpdk::hash_lf::ConcurrentHash;
+//! fn shorten<'a>(h: ConcurrentHash<u32, &'static str>) -> ConcurrentHash<u32, &'a str> { h }
+//! ```
+//!
+//! ```compile_fail
+//! use dpdk::hash_lf::HashWriter;
+//! fn shorten<'a>(w: HashWriter<u32, &'static str>) -> HashWriter<u32, &'a str> { w }
+//! ```
+//!
+//! ```compile_fail
+//! use dpdk::hash_lf::HashReader;
+//! fn shorten<'a>(r: HashReader<u32, &'static str>) -> HashReader<u32, &'a str> { r }
+//! ```
+//!
+//! while the same signatures with `V` kept compile:
+//!
+//! ```
+//! use dpdk::hash_lf::{HashReader, HashWriter};
+//! use dpdk::hash_lf::ConcurrentHash;
+//! type V = &'static str;
+//! fn table(h: ConcurrentHash<u32, V>) -> ConcurrentHash<u32, V> { h }
+//! fn writer(w: HashWriter<u32, V>) -> HashWriter<u32, V> { w }
+//! fn reader(r: HashReader<u32, V>) -> HashReader<u32, V> { r }
+//! ```
+//!
+//! ([`Hash`](crate::Hash) stays covariant in `V`, like `HashMap`: it stores values only
+//! through `&mut self`.)
 
 use std::cell::UnsafeCell;
 use std::collections::VecDeque;

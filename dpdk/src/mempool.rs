@@ -55,6 +55,58 @@
 //! });
 //! ```
 //!
+//! Objects keep their full type in the pool: the pool and every handle of it (objects,
+//! batches, caches) are invariant in `T`, so none can be viewed with a shorter-lived `T`
+//! that would let a dangling reference in. Each of these fails to compile:
+//!
+//! ```compile_fail
+//! use dpdk::mempool::Mempool;
+//! fn shorten<'a>(p: &'a Mempool<&'static str>) -> &'a Mempool<&'a str> { p } // error
+//! ```
+//!
+//! ```compile_fail
+//! use dpdk::mempool::Pooled;
+//! fn shorten<'a>(o: Pooled<'a, &'static str>) -> Pooled<'a, &'a str> { o } // error
+//! ```
+//!
+//! ```compile_fail
+//! use dpdk::mempool::Batch;
+//! fn shorten<'a>(b: Batch<'a, &'static str, 8>) -> Batch<'a, &'a str, 8> { b } // error
+//! ```
+//!
+//! ```compile_fail
+//! use dpdk::mempool::MempoolCache;
+//! fn shorten<'a>(c: MempoolCache<'a, &'static str>) -> MempoolCache<'a, &'a str> { c } // error
+//! ```
+//!
+//! The same signatures with `T` kept compile, so the lines above fail for variance alone,
+//! and a handle's borrow of its pool may still shorten:
+//!
+//! ```
+//! use dpdk::mempool::{Batch, Mempool, MempoolCache, Pooled};
+//! fn pool<'a>(p: &'a Mempool<&'static str>) -> &'a Mempool<&'static str> { p }
+//! fn object<'a: 'b, 'b>(o: Pooled<'a, &'static str>) -> Pooled<'b, &'static str> { o }
+//! fn batch<'a: 'b, 'b>(b: Batch<'a, &'static str, 8>) -> Batch<'b, &'static str, 8> { b }
+//! fn cache<'a: 'b, 'b>(c: MempoolCache<'a, &'static str>) -> MempoolCache<'b, &'static str> {
+//!     c
+//! }
+//! ```
+//!
+//! A short-lived reference cannot go into a pool of longer-lived ones:
+//!
+//! ```compile_fail
+//! # let eal = dpdk::doc_eal();
+//! use dpdk::mempool::{Mempool, MempoolOptions};
+//! let pool: Mempool<&'static str> =
+//!     Mempool::new_with("cf_var", 63, dpdk::SocketId::ANY, MempoolOptions::new(), |_| "").unwrap();
+//! {
+//!     let owned = String::from("short-lived");
+//!     let view: &Mempool<&str> = &pool;
+//!     *view.get().unwrap() = owned.as_str(); // error: `owned` does not live long enough
+//! }
+//! let dangling: &'static str = *pool.get().unwrap();
+//! ```
+//!
 //! # Speed
 //! Getting and putting go through the calling lcore's cache exactly as DPDK's inline C
 //! does (`rte_mempool_do_generic_get/put` of 22.11), ported to Rust so that the common
@@ -576,8 +628,14 @@ impl PoolInfo {
 /// ```
 pub struct Mempool<T, S: Sharing = Shared> {
     raw: RawPool,
-    _owns: PhantomData<(T, S)>,
+    /// Owns `T`s, and is invariant in `T`: objects are taken and written through `&self`,
+    /// so a covariant `&Mempool<&'static str>` could become a `&Mempool<&'short str>`,
+    /// store a short-lived reference in an object, and hand it out later as `'static`.
+    _owns: PhantomData<(T, Invariant<T>, S)>,
 }
+
+/// A marker type that is invariant in `T`.
+type Invariant<T> = fn(T) -> T;
 
 // SAFETY: the pool owns its objects; moving the handle to another thread moves them (T:
 // Send). DPDK's pool memory is usable from any thread.

@@ -48,6 +48,52 @@
 //! let dangling: &'static str = *rx.dequeue().unwrap();
 //! ```
 //!
+//! Every ring type and end is invariant in its item type, which is what makes the line
+//! above fail; each of these fails to compile too:
+//!
+//! ```compile_fail
+//! use dpdk::ring::Ring;
+//! fn shorten<'a>(r: Ring<Box<&'static str>>) -> Ring<Box<&'a str>> { r } // error
+//! ```
+//!
+//! ```compile_fail
+//! use dpdk::ring::Producer;
+//! fn shorten<'a>(p: Producer<Box<&'static str>>) -> Producer<Box<&'a str>> { p } // error
+//! ```
+//!
+//! ```compile_fail
+//! use dpdk::ring::Consumer;
+//! fn shorten<'a>(c: Consumer<Box<&'static str>>) -> Consumer<Box<&'a str>> { c } // error
+//! ```
+//!
+//! ```compile_fail
+//! use dpdk::ring::ElemRing;
+//! fn shorten<'a>(r: ElemRing<&'static str>) -> ElemRing<&'a str> { r } // error
+//! ```
+//!
+//! ```compile_fail
+//! use dpdk::ring::ElemProducer;
+//! fn shorten<'a>(p: ElemProducer<&'static str>) -> ElemProducer<&'a str> { p } // error
+//! ```
+//!
+//! ```compile_fail
+//! use dpdk::ring::ElemConsumer;
+//! fn shorten<'a>(c: ElemConsumer<&'static str>) -> ElemConsumer<&'a str> { c } // error
+//! ```
+//!
+//! while the same signatures with the item type kept compile:
+//!
+//! ```
+//! use dpdk::ring::{Consumer, ElemConsumer, ElemProducer, ElemRing, Producer, Ring};
+//! type S = &'static str;
+//! fn ring(r: Ring<Box<S>>) -> Ring<Box<S>> { r }
+//! fn producer(p: Producer<Box<S>>) -> Producer<Box<S>> { p }
+//! fn consumer(c: Consumer<Box<S>>) -> Consumer<Box<S>> { c }
+//! fn elem_ring(r: ElemRing<S>) -> ElemRing<S> { r }
+//! fn elem_producer(p: ElemProducer<S>) -> ElemProducer<S> { p }
+//! fn elem_consumer(c: ElemConsumer<S>) -> ElemConsumer<S> { c }
+//! ```
+//!
 //! # Speed
 //! Multi- and single-producer/consumer enqueue and dequeue are DPDK's 22.11 algorithm
 //! (`__rte_ring_move_prod_head`, element copy, `__rte_ring_update_tail`) ported to Rust
