@@ -256,13 +256,28 @@ fn lookup_finds_a_pool_without_owning_it() {
     eal();
     let name = unique_name("ml");
     let pool: Mempool<u16> = Mempool::new(&name, 31, socket(), MempoolOptions::new()).unwrap();
+    let held = pool.get().unwrap();
     let found = mempool::lookup(&name).unwrap();
     assert_eq!(found.as_ptr(), pool.as_ptr());
-    assert_eq!(found.info(), pool.info());
-    drop(found); // frees nothing
+    assert_eq!(found.info(), &pool.info());
+    drop(held);
+    // SAFETY: the pool is alive (owned above).
+    assert_eq!(unsafe { found.info_now() }.in_use, 0, "a live read sees the change");
+    assert_eq!(found.info().in_use, 1, "the copy is what the lookup saw");
+    let second = mempool::lookup(&name).unwrap();
+    drop(second); // frees nothing
     assert_eq!(pool.available(), 31);
+    // The owner frees the pool while a lookup handle lives: the handle reads nothing of
+    // it any more (before, `info()` and `Debug` read the freed pool).
     drop(pool);
     assert!(matches!(mempool::lookup(&name), Err(Error::NotFound { .. })));
+    // Reuse the freed memory so that a read of it would see other bytes.
+    let other: Mempool<[u64; 8]> =
+        Mempool::new(&unique_name("mo"), 31, socket(), MempoolOptions::new()).unwrap();
+    let debug = format!("{found:?}");
+    assert!(debug.contains(&name) && debug.contains("capacity: 31"), "{debug}");
+    assert_eq!((found.info().name.as_str(), found.info().capacity), (name.as_str(), 31));
+    drop((found, other));
 }
 
 #[test]

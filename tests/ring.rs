@@ -269,10 +269,33 @@ fn rings_made_through_the_c_api_interoperate() {
     assert_eq!(got, (1..=10).collect::<Vec<_>>());
     drop(rx);
     drop(found); // neither frees the ring: it is C's
-    assert!(RingRef::lookup(&name).is_ok());
+    let again = RingRef::lookup(&name).unwrap();
+    // SAFETY: C's ring is alive.
+    assert_eq!(unsafe { again.len_now() }, 0);
     // SAFETY: nothing uses the ring any more.
     unsafe { dpdk::ffi::rte_ring_free(r) };
     assert!(matches!(RingRef::lookup(&name), Err(Error::NotFound { .. })));
+    // The handle outlived the ring: what it tells is the copy made at the lookup (before,
+    // `capacity()` and `Debug` read the freed ring).
+    let debug = format!("{again:?}");
+    assert!(debug.contains(&name) && debug.contains("1023"), "{debug}");
+    assert_eq!((again.name(), again.capacity()), (name.as_str(), 1023));
+}
+
+#[test]
+fn a_lookup_handle_outlives_the_owned_ring_it_found() {
+    eal();
+    let name = unique_name("ro");
+    let ring: Ring<Box<u64>> = Ring::new(&name, 64, socket(), RingOptions::new()).unwrap();
+    let (tx, rx) = ring.split();
+    tx.enqueue(Box::new(7)).unwrap();
+    let found = RingRef::lookup(&name).unwrap();
+    // SAFETY: the ring is alive (its ends are held).
+    assert_eq!(unsafe { found.len_now() }, 1);
+    drop((tx, rx)); // the owner frees the ring (and drops the item)
+    let debug = format!("{found:?}");
+    assert!(debug.contains(&name) && debug.contains("63"), "{debug}");
+    assert_eq!(found.capacity(), 63);
 }
 
 #[test]

@@ -104,7 +104,7 @@
 use std::ffi::c_void;
 use std::fmt;
 use std::marker::PhantomData;
-use std::mem::{ManuallyDrop, MaybeUninit};
+use std::mem::MaybeUninit;
 use std::ptr::NonNull;
 use std::sync::atomic::{fence, AtomicU32, Ordering};
 use std::sync::Arc;
@@ -1380,15 +1380,29 @@ impl<E: Copy, C: SyncMode> ElemConsumer<E, C> {
     }
 }
 
-/// A ring found by name (`rte_ring_lookup`), e.g. one C code created: it never frees it.
-/// Typed ends come only from `unsafe` constructors, since nothing records what the ring
-/// holds.
+/// A ring found by name (`rte_ring_lookup`), e.g. one C code created: it never frees it,
+/// and cannot keep its owner from freeing it, so it reads the ring only at the lookup
+/// (name and capacity); counting its items later is `unsafe` ([`len_now`](Self::len_now)),
+/// and so are typed ends, since nothing records what the ring holds.
+///
+/// ```
+/// # let eal = dpdk::doc_eal();
+/// use dpdk::ring::{Ring, RingOptions, RingRef};
+/// let ring: Ring<u64> = Ring::new("doc_ringref", 64, dpdk::SocketId::ANY, RingOptions::new())?;
+/// let found = RingRef::lookup("doc_ringref")?;
+/// drop(ring); // the owner frees the ring
+/// assert_eq!((found.name(), found.capacity()), ("doc_ringref", 63)); // still readable
+/// # Ok::<(), dpdk::Error>(())
+/// ```
 pub struct RingRef {
-    raw: ManuallyDrop<RawRing>,
+    r: NonNull<ffi::rte_ring>,
+    name: String,
+    capacity: u32,
+    _eal: Eal,
 }
 
 impl RingRef {
-    /// Finds a ring by name.
+    /// Finds a ring by name and copies its name and capacity.
     ///
     /// # Errors
     /// [`Error::NotFound`]; name errors.
@@ -1400,28 +1414,38 @@ impl RingRef {
         // SAFETY: a lookup by NUL-terminated name.
         let r = unsafe { ffi::rte_ring_lookup(cname.as_ptr()) };
         let r = NonNull::new(r).ok_or_else(|| Error::from_errno(call(), libc::ENOENT))?;
-        // SAFETY: a live ring; esize is recorded nowhere in 22.11's struct, so callers say it.
-        Ok(RingRef { raw: ManuallyDrop::new(RawRing { ptr: RingPtr { r, esize: 8 }, _eal: eal }) })
+        // The ring lives at least until its owner frees it; reading it right after the
+        // lookup is what every user of `rte_ring_lookup` relies on. esize is recorded
+        // nowhere in 22.11's struct, and the count reads no element.
+        let raw = RawRing { ptr: RingPtr { r, esize: 8 }, _eal: eal };
+        let (name, capacity) = (raw.name(), raw.capacity());
+        Ok(RingRef { r, name, capacity, _eal: raw._eal })
     }
 
-    /// Items in the ring, capacity, name.
-    pub fn len(&self) -> u32 {
-        self.raw.count()
+    /// The ring's name.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
-    /// Whether it is empty.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// How many items it holds at most.
+    /// How many items it holds at most, as at the lookup (fixed for a ring's life).
     pub fn capacity(&self) -> u32 {
-        self.raw.capacity()
+        self.capacity
     }
 
-    /// The raw ring.
+    /// Items in the ring now (`rte_ring_count`).
+    ///
+    /// # Safety
+    /// The ring must still exist: its owner (another process, C code, or a [`Ring`] of
+    /// this one) has not freed it.
+    #[doc(alias = "rte_ring_count")]
+    pub unsafe fn len_now(&self) -> u32 {
+        // SAFETY: a live ring, per the contract.
+        unsafe { ffi::rte_ring_count(self.r.as_ptr()) }
+    }
+
+    /// The raw ring (which may have been freed since the lookup).
     pub fn as_ptr(&self) -> *mut ffi::rte_ring {
-        self.raw.ring()
+        self.r.as_ptr()
     }
 
     /// Typed ends over this ring, which does not belong to them: dropping them neither
@@ -1435,25 +1459,23 @@ impl RingRef {
     pub unsafe fn typed<T: RingItem, P: SyncMode, C: SyncMode>(
         &self,
     ) -> (Producer<T, P>, Consumer<T, C>) {
-        let raw = RawRing {
-            ptr: RingPtr { r: self.raw.r, esize: 8 },
-            _eal: Eal::current().expect("the EAL runs"),
-        };
+        let raw = RawRing { ptr: RingPtr { r: self.r, esize: 8 }, _eal: self._eal.clone() };
         let shared =
             Arc::new(Shared { raw, drop_items: drain_nothing, owned: false, _items: PhantomData });
         Ring { shared, _modes: PhantomData }.split()
     }
 }
 
-impl Drop for RingRef {
-    fn drop(&mut self) {
-        // SAFETY: releases the EAL reference only.
-        unsafe { ManuallyDrop::drop(&mut self.raw) }
-    }
-}
+// SAFETY: holds copies and an address it dereferences only in `unsafe` calls.
+unsafe impl Send for RingRef {}
+// SAFETY: as above.
+unsafe impl Sync for RingRef {}
 
 impl fmt::Debug for RingRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "RingRef({:?})", self.raw.name())
+        f.debug_struct("RingRef")
+            .field("name", &self.name)
+            .field("capacity", &self.capacity)
+            .finish()
     }
 }
