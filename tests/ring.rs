@@ -118,6 +118,37 @@ fn elem_rings_carry_16_byte_descriptors_in_order() {
     assert!(rx.dequeue_bulk(&mut none).is_none());
 }
 
+#[test]
+fn elem_rings_carry_elements_with_padding() {
+    // 8- and 16-byte elements take the word-copy paths; their padding bytes are copied
+    // as uninitialised words (MaybeUninit), never read as integers.
+    eal();
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    #[repr(C)]
+    struct Small {
+        tag: u8,
+        value: u32,
+    }
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    #[repr(C)]
+    struct Large {
+        addr: u64,
+        flag: u8,
+    }
+    assert_eq!((std::mem::size_of::<Small>(), std::mem::size_of::<Large>()), (8, 16));
+    fn round_trip<E: Copy + PartialEq + std::fmt::Debug>(make: impl Fn(u32) -> E) {
+        let ring: ElemRing<E> =
+            ElemRing::new(&unique_name("rp"), 64, socket(), RingOptions::new()).unwrap();
+        let (tx, rx) = ring.split();
+        let sent: Vec<E> = (0..40).map(&make).collect();
+        assert_eq!(tx.enqueue_burst(&sent), 40);
+        let mut buf = [MaybeUninit::uninit(); 40];
+        assert_eq!(rx.dequeue_burst(&mut buf), &sent[..]);
+    }
+    round_trip(|i| Small { tag: i as u8, value: i * 3 });
+    round_trip(|i| Large { addr: u64::from(i) << 33, flag: i as u8 });
+}
+
 /// Numbered boxed items through a ring of modes `P`/`C`: producers on the worker lcore
 /// (and, for shared modes, a second thread), consumers on this thread (and a second one
 /// for shared modes). Every item must come out exactly once.

@@ -782,20 +782,21 @@ unsafe fn update_tail(tail: *mut u32, old: u32, new: u32, single: bool) {
 }
 
 /// Copies `n` elements of `es` bytes (a multiple of 4): fixed-size moves for the common
-/// sizes, as DPDK's `__rte_ring_enqueue_elems_64/128` do.
+/// sizes, as DPDK's `__rte_ring_enqueue_elems_64/128` do. The moves are of `MaybeUninit`
+/// words: an element may have padding, which is not an integer.
 #[inline(always)]
 unsafe fn copy_elems(src: *const u8, dst: *mut u8, n: usize, es: usize) {
     // SAFETY: both ranges hold n * es bytes and do not overlap (ring vs caller memory).
     unsafe {
         match es {
             8 => {
-                let (s, d) = (src.cast::<u64>(), dst.cast::<u64>());
+                let (s, d) = (src.cast::<MaybeUninit<u64>>(), dst.cast::<MaybeUninit<u64>>());
                 for i in 0..n {
                     d.add(i).write_unaligned(s.add(i).read_unaligned());
                 }
             }
             16 => {
-                let (s, d) = (src.cast::<u128>(), dst.cast::<u128>());
+                let (s, d) = (src.cast::<MaybeUninit<u128>>(), dst.cast::<MaybeUninit<u128>>());
                 for i in 0..n {
                     d.add(i).write_unaligned(s.add(i).read_unaligned());
                 }
