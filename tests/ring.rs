@@ -54,6 +54,63 @@ fn items_move_in_and_out_and_a_full_ring_hands_them_back() {
 }
 
 #[test]
+fn dequeued_items_are_dropped_exactly_once_whatever_the_caller_does() {
+    let _turn = drop_turn();
+    eal();
+    let ring: Ring<Box<Tracked>> =
+        Ring::new(&unique_name("rd"), 64, socket(), RingOptions::new()).unwrap();
+    let (tx, rx) = ring.split();
+    let fill = |n: u64| {
+        let mut items: Vec<_> = (0..n).map(|i| Box::new(Tracked(i))).collect();
+        assert_eq!(tx.enqueue_burst(&mut items), n as usize);
+    };
+    let before = DROPS.load(Ordering::Relaxed);
+    let mut buf = [const { MaybeUninit::uninit() }; 8];
+    // Ignored: the guard drops them.
+    fill(8);
+    drop(rx.dequeue_bulk(&mut buf).unwrap());
+    assert_eq!(DROPS.load(Ordering::Relaxed) - before, 8);
+    // Partly taken by value: the rest goes with the guard, the taken ones with the caller.
+    fill(8);
+    let mut got = rx.dequeue_burst(&mut buf);
+    let first: Vec<_> = got.by_ref().take(3).collect();
+    assert_eq!((first[0].0, got.len(), got[0].0), (0, 5, 3));
+    drop(got);
+    assert_eq!(DROPS.load(Ordering::Relaxed) - before, 13);
+    drop(first);
+    assert_eq!(DROPS.load(Ordering::Relaxed) - before, 16);
+    // Swapped out through the slice: the guard drops what it holds, the swapped-out item
+    // is the caller's.
+    fill(2);
+    let mut got = rx.dequeue_burst(&mut buf);
+    let mut mine = Box::new(Tracked(99));
+    std::mem::swap(&mut got[1], &mut mine);
+    drop(got);
+    assert_eq!(DROPS.load(Ordering::Relaxed) - before, 18);
+    assert_eq!(mine.0, 1);
+    drop(mine);
+    assert_eq!(DROPS.load(Ordering::Relaxed) - before, 19);
+    assert!(rx.is_empty());
+}
+
+#[test]
+fn dequeued_packets_go_back_to_their_pool() {
+    eal();
+    let pool =
+        dpdk::PktMbufPool::new(&unique_name("rk"), 63, 0, dpdk::mbuf::DEFAULT_DATA_ROOM, socket())
+            .unwrap();
+    let ring: Ring<dpdk::Mbuf<'_>> =
+        Ring::new(&unique_name("rm"), 64, socket(), RingOptions::new()).unwrap();
+    let (tx, rx) = ring.split();
+    let mut packets: Vec<_> = (0..16).map(|_| pool.alloc().unwrap()).collect();
+    assert_eq!(tx.enqueue_burst(&mut packets), 16);
+    assert_eq!(pool.in_use(), 16);
+    let mut buf = [const { MaybeUninit::uninit() }; 16];
+    assert_eq!(rx.dequeue_burst(&mut buf).len(), 16);
+    assert_eq!(pool.in_use(), 0, "the packets the caller ignored are freed");
+}
+
+#[test]
 fn bulk_is_all_or_nothing_and_burst_takes_from_the_front() {
     eal();
     let ring: Ring<u64> = Ring::new(&unique_name("rb"), 8, socket(), RingOptions::new()).unwrap();
@@ -65,10 +122,10 @@ fn bulk_is_all_or_nothing_and_burst_takes_from_the_front() {
     assert_eq!(tx.enqueue_burst(&mut items), 7);
     assert_eq!(items, [7, 8, 9], "the rest stays, in order");
     let mut buf = [MaybeUninit::uninit(); 4];
-    assert_eq!(rx.dequeue_bulk(&mut buf).unwrap(), &[0, 1, 2, 3]);
+    assert_eq!(*rx.dequeue_bulk(&mut buf).unwrap(), [0, 1, 2, 3]);
     let mut big = [MaybeUninit::uninit(); 8];
     assert!(rx.dequeue_bulk(&mut big).is_none(), "only 3 left: none taken");
-    assert_eq!(rx.dequeue_burst(&mut big), &[4, 5, 6]);
+    assert_eq!(*rx.dequeue_burst(&mut big), [4, 5, 6]);
     tx.enqueue_bulk(&mut items).unwrap();
     assert!(items.is_empty());
     let mut out = vec![1000];
@@ -181,9 +238,7 @@ where
     let consume = |rx: &dpdk::ring::Consumer<Box<u64>, C>| {
         let mut buf = [const { MaybeUninit::<Box<u64>>::uninit() }; 32];
         while count.load(Ordering::Relaxed) < total {
-            for item in rx.dequeue_burst(&mut buf).iter_mut() {
-                // SAFETY: each dequeued item is ours; read it out once.
-                let b = unsafe { std::ptr::read(item) };
+            for b in rx.dequeue_burst(&mut buf) {
                 sum.fetch_add(*b, Ordering::Relaxed);
                 count.fetch_add(1, Ordering::Relaxed);
             }
@@ -363,4 +418,84 @@ fn send_sync_and_clone_follow_the_modes() {
     is_sync::<dpdk::ring::Producer<Box<u8>, Multi>>();
     is_clone::<dpdk::ring::Consumer<Box<u8>, Hts>>();
     is_sync::<dpdk::ring::Consumer<u64, Rts>>();
+}
+
+/// `len` zeroed `T`s of address space that no page backs until touched (mmap with
+/// MAP_NORESERVE), to hand a ring more than `u32::MAX` items without the memory; unmapped
+/// when dropped.
+struct Sparse<T> {
+    ptr: *mut T,
+    len: usize,
+}
+
+impl<T> Sparse<T> {
+    fn new(len: usize) -> Self {
+        extern "C" {
+            fn mmap(a: *mut u8, l: usize, p: i32, f: i32, fd: i32, o: i64) -> *mut u8;
+        }
+        const PROT_READ_WRITE: i32 = 0x1 | 0x2;
+        const MAP_PRIVATE_ANONYMOUS_NORESERVE: i32 = 0x02 | 0x20 | 0x4000;
+        let bytes = len * std::mem::size_of::<T>();
+        // SAFETY: a fresh private anonymous mapping, zero-filled on first touch.
+        let p = unsafe {
+            mmap(
+                std::ptr::null_mut(),
+                bytes,
+                PROT_READ_WRITE,
+                MAP_PRIVATE_ANONYMOUS_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        assert_ne!(p as isize, -1, "mmap of {bytes} bytes without reserve");
+        Sparse { ptr: p.cast(), len }
+    }
+
+    fn slice(&mut self) -> &mut [T] {
+        // SAFETY: `len` zero-filled T (every T used here is valid as zero bytes).
+        unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }
+    }
+}
+
+impl<T> Drop for Sparse<T> {
+    fn drop(&mut self) {
+        extern "C" {
+            fn munmap(a: *mut u8, l: usize) -> i32;
+        }
+        // SAFETY: the mapping made in `new`.
+        unsafe { munmap(self.ptr.cast(), self.len * std::mem::size_of::<T>()) };
+    }
+}
+
+#[test]
+fn counts_above_u32_max_are_refused_or_capped_never_cut() {
+    // A count of 2^32 + 3 used to be cut to its low 32 bits: a bulk of 3 "succeeded" for
+    // more than four billion items. Bulks now fail whole (the ring can never hold them),
+    // bursts move what fits, and nothing is touched past what moved.
+    eal();
+    const HUGE: usize = (1 << 32) + 3;
+    let ring: Ring<u64> = Ring::new(&unique_name("rh"), 16, socket(), RingOptions::new()).unwrap();
+    let (tx, rx) = ring.split();
+    let mut items = Sparse::<u64>::new(HUGE);
+    assert_eq!(tx.enqueue_bulk_copied(items.slice()), Err(dpdk::ring::RingFull { free: 15 }));
+    assert!(rx.is_empty(), "a refused bulk moves nothing");
+    assert_eq!(tx.enqueue_burst_copied(items.slice()), 15, "a burst fills the ring");
+    let mut buf = Sparse::<MaybeUninit<u64>>::new(HUGE);
+    assert!(rx.dequeue_bulk(buf.slice()).is_none());
+    assert_eq!(rx.len(), 15, "a refused bulk takes nothing");
+    assert_eq!(rx.dequeue_burst(buf.slice()).len(), 15);
+    let mut out = Vec::new();
+    assert!(!rx.dequeue_bulk_into(&mut out, HUGE), "no 32 GiB reservation either");
+    assert_eq!(rx.dequeue_burst_into(&mut out, usize::MAX), 0);
+    assert!(out.capacity() <= 16, "grows by at most the ring's capacity");
+
+    let elems: ElemRing<[u32; 2]> =
+        ElemRing::new(&unique_name("rh"), 16, socket(), RingOptions::new()).unwrap();
+    let (etx, erx) = elems.split();
+    let mut values = Sparse::<[u32; 2]>::new(HUGE);
+    assert_eq!(etx.enqueue_bulk(values.slice()), Err(dpdk::ring::RingFull { free: 15 }));
+    assert_eq!(etx.enqueue_burst(values.slice()), 15);
+    let mut ebuf = Sparse::<MaybeUninit<[u32; 2]>>::new(HUGE);
+    assert!(erx.dequeue_bulk(ebuf.slice()).is_none());
+    assert_eq!(erx.dequeue_burst(ebuf.slice()).len(), 15);
 }

@@ -831,6 +831,8 @@ impl<'p, const N: usize> Default for Burst<'p, N> {
 impl<'p, const N: usize> Burst<'p, N> {
     /// An empty burst.
     pub const fn new() -> Self {
+        // DPDK counts a bulk in 32 bits (and a burst in 16): no larger burst is filled.
+        const { assert!(N <= u32::MAX as usize, "a burst holds at most u32::MAX packets") };
         Burst { len: 0, slots: [const { MaybeUninit::uninit() }; N] }
     }
 

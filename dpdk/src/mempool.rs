@@ -829,6 +829,8 @@ impl<T, S: Sharing> Mempool<T, S> {
 
     /// A caller-owned buffer for up to `N` objects of this pool, for bulk moves.
     pub fn batch<const N: usize>(&self) -> Batch<'_, T, N, S> {
+        // DPDK counts a bulk in 32 bits: a larger batch could not be filled in one call.
+        const { assert!(N <= u32::MAX as usize, "a batch holds at most u32::MAX objects") };
         let pin = crate::lcore::LcorePin::new();
         let cache = self.raw.cache_of(pin.id());
         Batch { pool: self, cache, _pin: pin, len: 0, ptrs: [MaybeUninit::uninit(); N] }

@@ -105,6 +105,7 @@ use std::ffi::c_void;
 use std::fmt;
 use std::marker::PhantomData;
 use std::mem::MaybeUninit;
+use std::ops::{Deref, DerefMut};
 use std::ptr::NonNull;
 use std::sync::atomic::{fence, AtomicU32, Ordering};
 use std::sync::Arc;
@@ -781,6 +782,19 @@ unsafe fn update_tail(tail: *mut u32, old: u32, new: u32, single: bool) {
     tail.store(new, Ordering::Release);
 }
 
+/// A bulk's count as DPDK takes it, or `None` above `u32::MAX` (more than any ring holds,
+/// so such a bulk never fits, and must not be cut down to its low 32 bits).
+#[inline(always)]
+fn bulk_count(len: usize) -> Option<u32> {
+    u32::try_from(len).ok()
+}
+
+/// A burst's count as DPDK takes it: a burst moves what it can, so it is capped.
+#[inline(always)]
+fn burst_count(len: usize) -> u32 {
+    len.min(u32::MAX as usize) as u32
+}
+
 /// Copies `n` elements of `es` bytes (a multiple of 4): fixed-size moves for the common
 /// sizes, as DPDK's `__rte_ring_enqueue_elems_64/128` do. The moves are of `MaybeUninit`
 /// words: an element may have padding, which is not an integer.
@@ -979,7 +993,9 @@ impl<T: RingItem, P: SyncMode> Producer<T, P> {
     #[doc(alias = "rte_ring_enqueue_bulk")]
     #[inline]
     pub fn enqueue_bulk(&self, items: &mut Vec<T>) -> std::result::Result<(), RingFull> {
-        let n = items.len() as u32;
+        let Some(n) = bulk_count(items.len()) else {
+            return Err(RingFull { free: self.free_count() });
+        };
         // SAFETY: a RingItem is pointer-sized and its bits are its raw pointer, so the Vec's
         // buffer is `n` elements of 8 bytes; on success ownership moved into the ring.
         let (done, free) =
@@ -998,7 +1014,7 @@ impl<T: RingItem, P: SyncMode> Producer<T, P> {
     #[doc(alias = "rte_ring_enqueue_burst")]
     #[inline]
     pub fn enqueue_burst(&self, items: &mut Vec<T>) -> usize {
-        let n = items.len() as u32;
+        let n = burst_count(items.len());
         // SAFETY: as in enqueue_bulk; the first `done` items moved into the ring.
         unsafe {
             let done =
@@ -1035,7 +1051,9 @@ impl<T: RingItem, P: SyncMode> Producer<T, P> {
     where
         T: Copy,
     {
-        let n = items.len() as u32;
+        let Some(n) = bulk_count(items.len()) else {
+            return Err(RingFull { free: self.free_count() });
+        };
         // SAFETY: pointer-sized Copy items; the ring gets copies of their bits.
         match unsafe { self.ring.enqueue::<P>(items.as_ptr().cast(), n, true, ITEM_SIZE) } {
             (done, _) if done == n => Ok(()),
@@ -1051,8 +1069,8 @@ impl<T: RingItem, P: SyncMode> Producer<T, P> {
     {
         // SAFETY: as in enqueue_bulk_copied.
         unsafe {
-            self.ring.enqueue::<P>(items.as_ptr().cast(), items.len() as u32, false, ITEM_SIZE).0
-                as usize
+            let n = burst_count(items.len());
+            self.ring.enqueue::<P>(items.as_ptr().cast(), n, false, ITEM_SIZE).0 as usize
         }
     }
 
@@ -1094,28 +1112,46 @@ impl<T: RingItem, C: SyncMode> Consumer<T, C> {
         Some(unsafe { T::from_raw(ptr) })
     }
 
-    /// Dequeues exactly `buf.len()` items or none (`rte_ring_dequeue_bulk`); returns the
-    /// filled buffer, whose items the caller now owns (and must drop or move).
+    /// Dequeues exactly `buf.len()` items or none (`rte_ring_dequeue_bulk`). The items
+    /// come back in a [`Dequeued`] over the buffer, which owns them: iterate it to take
+    /// them, or use it as a slice; what is left in it is dropped with it. `None` when the
+    /// ring holds fewer (always for more than `u32::MAX`: no ring holds that many).
     #[doc(alias = "rte_ring_dequeue_bulk")]
     #[inline]
-    pub fn dequeue_bulk<'b>(&self, buf: &'b mut [MaybeUninit<T>]) -> Option<&'b mut [T]> {
-        let n = buf.len() as u32;
+    pub fn dequeue_bulk<'b>(&self, buf: &'b mut [MaybeUninit<T>]) -> Option<Dequeued<'b, T>> {
+        let n = bulk_count(buf.len())?;
         // SAFETY: room for n pointer-sized items.
         let got = unsafe { self.ring.dequeue::<C>(buf.as_mut_ptr().cast(), n, true, ITEM_SIZE) };
         // SAFETY: all n were written with items now owned by the caller.
-        (got == n).then(|| unsafe { &mut *(buf as *mut [MaybeUninit<T>] as *mut [T]) })
+        (got == n).then(|| unsafe { Dequeued::new(buf, n as usize) })
     }
 
-    /// Dequeues up to `buf.len()` items (`rte_ring_dequeue_burst`); returns the filled
-    /// front of the buffer, whose items the caller now owns.
+    /// Dequeues up to `buf.len()` items (`rte_ring_dequeue_burst`), into a [`Dequeued`]
+    /// that owns them as [`dequeue_bulk`](Self::dequeue_bulk)'s does.
+    ///
+    /// ```
+    /// # let eal = dpdk::doc_eal();
+    /// use std::mem::MaybeUninit;
+    /// use dpdk::ring::{Ring, RingOptions};
+    /// let ring: Ring<Box<u32>> = Ring::new("doc_deq", 64, dpdk::SocketId::ANY, RingOptions::new())?;
+    /// let (tx, rx) = ring.split();
+    /// let mut items: Vec<_> = (0..5).map(Box::new).collect();
+    /// tx.enqueue_burst(&mut items);
+    /// let mut buf = [const { MaybeUninit::uninit() }; 8];
+    /// let mut got = rx.dequeue_burst(&mut buf);
+    /// assert_eq!(got.len(), 5);
+    /// assert_eq!(*got.next().unwrap(), 0); // taken: the caller owns it
+    /// drop(got); // the other four are dropped here
+    /// # Ok::<(), dpdk::Error>(())
+    /// ```
     #[doc(alias = "rte_ring_dequeue_burst")]
     #[inline]
-    pub fn dequeue_burst<'b>(&self, buf: &'b mut [MaybeUninit<T>]) -> &'b mut [T] {
-        let n = buf.len() as u32;
+    pub fn dequeue_burst<'b>(&self, buf: &'b mut [MaybeUninit<T>]) -> Dequeued<'b, T> {
+        let n = burst_count(buf.len());
         // SAFETY: room for n pointer-sized items.
         let got = unsafe { self.ring.dequeue::<C>(buf.as_mut_ptr().cast(), n, false, ITEM_SIZE) };
         // SAFETY: the first `got` were written with items now owned by the caller.
-        unsafe { &mut *(&mut buf[..got as usize] as *mut [MaybeUninit<T>] as *mut [T]) }
+        unsafe { Dequeued::new(buf, got as usize) }
     }
 
     /// Dequeues up to `n` items into `dst` in their raw form; returns how many.
@@ -1130,14 +1166,18 @@ impl<T: RingItem, C: SyncMode> Consumer<T, C> {
     }
 
     /// Dequeues exactly `n` items onto the end of `out`, or none; returns whether it did.
+    /// `out` grows only when the ring holds `n` items at the call.
     #[inline]
     pub fn dequeue_bulk_into(&self, out: &mut Vec<T>, n: usize) -> bool {
+        let Some(count) = bulk_count(n).filter(|&c| c <= self.shared.raw.capacity()) else {
+            return false; // more than the ring can ever hold
+        };
         out.reserve(n);
         let len = out.len();
         // SAFETY: room for `n` items after `len`; on success the ring wrote all of them.
         unsafe {
             let dst = out.as_mut_ptr().add(len).cast::<u8>();
-            let ok = self.ring.dequeue::<C>(dst, n as u32, true, ITEM_SIZE) as usize == n;
+            let ok = self.ring.dequeue::<C>(dst, count, true, ITEM_SIZE) as usize == n;
             if ok {
                 out.set_len(len + n);
             }
@@ -1145,15 +1185,17 @@ impl<T: RingItem, C: SyncMode> Consumer<T, C> {
         }
     }
 
-    /// Dequeues up to `max` items onto the end of `out`; returns how many.
+    /// Dequeues up to `max` items onto the end of `out`; returns how many. `out` grows by
+    /// at most the ring's capacity, whatever `max` is.
     #[inline]
     pub fn dequeue_burst_into(&self, out: &mut Vec<T>, max: usize) -> usize {
-        out.reserve(max);
+        let max = burst_count(max).min(self.shared.raw.capacity());
+        out.reserve(max as usize);
         let len = out.len();
         // SAFETY: room for `max` items after `len`; the ring writes `got` of them.
         unsafe {
             let dst = out.as_mut_ptr().add(len).cast::<u8>();
-            let got = self.ring.dequeue::<C>(dst, max as u32, false, ITEM_SIZE) as usize;
+            let got = self.ring.dequeue::<C>(dst, max, false, ITEM_SIZE) as usize;
             out.set_len(len + got);
             got
         }
@@ -1167,6 +1209,86 @@ impl<T: RingItem, C: SyncMode> Consumer<T, C> {
     /// Whether the ring is empty now.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// Items dequeued into a caller's buffer ([`Consumer::dequeue_bulk`],
+/// [`Consumer::dequeue_burst`]), owned by this guard: it derefs to the slice of the items
+/// not yet taken, iterates them by value (each taken once), and drops what is left when it
+/// goes, so no item is forgotten whatever the caller does with it.
+pub struct Dequeued<'b, T> {
+    buf: &'b mut [MaybeUninit<T>],
+    /// `buf[start..end]` holds the items not yet taken.
+    start: usize,
+    end: usize,
+}
+
+impl<'b, T> Dequeued<'b, T> {
+    /// # Safety
+    /// `buf[..n]` holds initialised items that the guard now owns.
+    #[inline(always)]
+    unsafe fn new(buf: &'b mut [MaybeUninit<T>], n: usize) -> Self {
+        debug_assert!(n <= buf.len());
+        Dequeued { buf, start: 0, end: n }
+    }
+}
+
+impl<T> Deref for Dequeued<'_, T> {
+    type Target = [T];
+    #[inline]
+    fn deref(&self) -> &[T] {
+        let live = &self.buf[self.start..self.end];
+        // SAFETY: `start..end` holds initialised items the guard owns.
+        unsafe { &*(live as *const [MaybeUninit<T>] as *const [T]) }
+    }
+}
+
+impl<T> DerefMut for Dequeued<'_, T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut [T] {
+        let live = &mut self.buf[self.start..self.end];
+        // SAFETY: as in `deref`, and `&mut self` is exclusive.
+        unsafe { &mut *(live as *mut [MaybeUninit<T>] as *mut [T]) }
+    }
+}
+
+impl<T> Iterator for Dequeued<'_, T> {
+    type Item = T;
+    #[inline]
+    fn next(&mut self) -> Option<T> {
+        if self.start == self.end {
+            return None;
+        }
+        let i = self.start;
+        self.start += 1;
+        // SAFETY: slot `i` held an item the guard owned; moving `start` past it first
+        // means it is read out once and never dropped here.
+        Some(unsafe { self.buf[i].assume_init_read() })
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.end - self.start, Some(self.end - self.start))
+    }
+}
+
+impl<T> ExactSizeIterator for Dequeued<'_, T> {}
+
+impl<T> Drop for Dequeued<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        // Mark everything taken first: if an item's drop panics, the slice's drop glue
+        // goes on with the others and nothing is dropped twice.
+        let live: *mut [T] = &mut **self;
+        self.start = self.end;
+        // SAFETY: the items not yet taken, owned by the guard, dropped once.
+        unsafe { std::ptr::drop_in_place(live) }
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Dequeued<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
     }
 }
 
@@ -1317,7 +1439,10 @@ impl<E: Copy, P: SyncMode> ElemProducer<E, P> {
     /// [`RingFull`] when there is no room for all.
     #[inline]
     pub fn enqueue_bulk(&self, values: &[E]) -> std::result::Result<(), RingFull> {
-        let n = values.len() as u32;
+        let Some(n) = bulk_count(values.len()) else {
+            // SAFETY: a live ring.
+            return Err(RingFull { free: unsafe { ffi::rte_ring_free_count(self.ring.ring()) } });
+        };
         // SAFETY: n elements of esize bytes.
         match unsafe {
             self.ring.enqueue::<P>(values.as_ptr().cast(), n, true, std::mem::size_of::<E>())
@@ -1335,7 +1460,7 @@ impl<E: Copy, P: SyncMode> ElemProducer<E, P> {
             self.ring
                 .enqueue::<P>(
                     values.as_ptr().cast(),
-                    values.len() as u32,
+                    burst_count(values.len()),
                     false,
                     std::mem::size_of::<E>(),
                 )
@@ -1356,7 +1481,7 @@ impl<E: Copy, C: SyncMode> ElemConsumer<E, C> {
     /// Dequeues exactly `buf.len()` values or none.
     #[inline]
     pub fn dequeue_bulk<'b>(&self, buf: &'b mut [MaybeUninit<E>]) -> Option<&'b mut [E]> {
-        let n = buf.len() as u32;
+        let n = bulk_count(buf.len())?;
         // SAFETY: room for n elements.
         let got = unsafe {
             self.ring.dequeue::<C>(buf.as_mut_ptr().cast(), n, true, std::mem::size_of::<E>())
@@ -1372,7 +1497,7 @@ impl<E: Copy, C: SyncMode> ElemConsumer<E, C> {
         unsafe {
             let got = self.ring.dequeue::<C>(
                 buf.as_mut_ptr().cast(),
-                buf.len() as u32,
+                burst_count(buf.len()),
                 false,
                 std::mem::size_of::<E>(),
             );
