@@ -1,7 +1,7 @@
 //! The EAL, lcores and sockets against the real DPDK.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use dpdk::numa::Topology;
@@ -170,7 +170,90 @@ fn scoped_closures_borrow_from_the_stack() {
     });
     assert_eq!(total, 500 * 3 + 500 * 5);
     assert_eq!(data.iter().sum::<u64>(), total);
-    eal.wait_all();
+    eal.wait_all().unwrap();
+}
+
+/// Polls `done` for up to ten seconds: a hang is a test failure, not a stuck suite.
+fn within_10s(what: &str, done: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "{what}: still waiting after 10 s");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+#[test]
+fn waiting_for_the_calling_lcore_is_refused_not_a_hang() {
+    let eal = eal();
+    let _turn = worker_turn();
+    let worker = eal.workers()[0];
+    // wait_all on a worker would wait for that worker too.
+    let on_worker = eal.clone();
+    match eal.launch(worker, move || on_worker.wait_all()).unwrap().join().unwrap() {
+        Err(e @ Error::WouldDeadlock { .. }) => {
+            assert_eq!(e.errno(), Some(35), "EDEADLK");
+            assert!(e.to_string().contains("rte_eal_mp_wait_lcore"), "{e}")
+        }
+        other => panic!("wait_all on a worker: {other:?}"),
+    }
+    // A job that joins, or drops, its own handle: detached, never a hang, and the lcore
+    // takes new work afterwards.
+    type Slot = Arc<Mutex<Option<dpdk::LcoreJoinHandle<Option<String>>>>>;
+    for join in [true, false] {
+        let slot: Slot = Arc::default();
+        let done = Arc::new(AtomicBool::new(false));
+        let (job_slot, job_done) = (slot.clone(), done.clone());
+        let handle = eal
+            .launch(worker, move || {
+                let own = loop {
+                    if let Some(h) = job_slot.lock().unwrap().take() {
+                        break h;
+                    }
+                    std::hint::spin_loop();
+                };
+                let said = if join {
+                    let err = own.join().expect_err("a job cannot join itself");
+                    Some(err.downcast::<Error>().expect("a typed error").to_string())
+                } else {
+                    drop(own);
+                    None
+                };
+                job_done.store(true, Ordering::Release);
+                said
+            })
+            .unwrap();
+        *slot.lock().unwrap() = Some(handle);
+        within_10s("the job that joined or dropped its own handle", || {
+            done.load(Ordering::Acquire)
+        });
+        // The lcore is free again once the job has returned (Busy until then).
+        within_10s("the lcore after a detached job", || match eal.launch(worker, || 7) {
+            Ok(job) => job.join().unwrap() == 7,
+            Err(Error::Busy { .. }) => false,
+            Err(e) => panic!("{e}"),
+        });
+    }
+    // A scoped job that drops its own handle: the scope still waits for it.
+    let finished = AtomicBool::new(false);
+    eal.scope(|s| {
+        // Only a leaked slot lives as long as the scope and can hold its own handle.
+        let slot = &*Box::leak(Box::new(Mutex::new(None)));
+        let handle = s
+            .launch(worker, || {
+                let own = loop {
+                    if let Some(h) = slot.lock().unwrap().take() {
+                        break h;
+                    }
+                    std::hint::spin_loop();
+                };
+                drop(own);
+                std::thread::sleep(Duration::from_millis(20));
+                finished.store(true, Ordering::Release);
+            })
+            .unwrap();
+        *slot.lock().unwrap() = Some(handle);
+    });
+    assert!(finished.load(Ordering::Acquire), "the scope waited for the job");
 }
 
 #[test]

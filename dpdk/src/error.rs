@@ -258,6 +258,17 @@ pub enum Error {
         /// The lcore asked for.
         lcore: u32,
     },
+    /// The call would wait forever: for the calling lcore itself (a job joining or
+    /// waiting for its own lcore).
+    #[error("{call}: would wait forever for lcore {lcore}, which is the calling one ({message})")]
+    WouldDeadlock {
+        /// The call that was not made.
+        call: Call,
+        /// The lcore that would be waited for.
+        lcore: u32,
+        /// What to do instead.
+        message: String,
+    },
     /// The EAL can be initialised once per process.
     #[error("rte_eal_init: the EAL was already initialised in this process ({state})")]
     EalAlreadyInitialized {
@@ -382,6 +393,7 @@ impl Error {
             Error::UnknownPort { .. } | Error::UnknownDevice { .. } => libc::ENODEV,
             Error::QueueOutOfRange { .. } | Error::DescriptorsRefused { .. } => libc::EINVAL,
             Error::Dpdk { errno, .. } | Error::EalInit { errno, .. } => *errno,
+            Error::WouldDeadlock { .. } => libc::EDEADLK,
             _ => return None,
         };
         Some(errno)

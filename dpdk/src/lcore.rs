@@ -173,7 +173,7 @@ impl Eal {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let job = Arc::new(Job::new(lcore));
+        let job = Arc::new(Job::new(lcore, false));
         // SAFETY: F and R are 'static, so nothing the closure uses can go away first.
         unsafe { launch_job(self, lcore, &job, f)? };
         Ok(LcoreJoinHandle { job, _eal: self.clone() })
@@ -235,10 +235,31 @@ impl Eal {
 
     /// Waits until every worker lcore is idle (`rte_eal_mp_wait_lcore`). Results stay
     /// with their handles.
+    ///
+    /// # Errors
+    /// [`Error::WouldDeadlock`] when called on a worker lcore (from a launched closure):
+    /// DPDK would wait for the calling lcore too, forever.
+    ///
+    /// ```
+    /// # let eal = dpdk::doc_eal();
+    /// let on_worker = eal.clone();
+    /// let job = eal.launch(eal.workers()[0], move || on_worker.wait_all())?;
+    /// assert!(matches!(job.join().unwrap(), Err(dpdk::Error::WouldDeadlock { .. })));
+    /// eal.wait_all()?; // from the main lcore
+    /// # Ok::<(), dpdk::Error>(())
+    /// ```
     #[doc(alias = "rte_eal_mp_wait_lcore")]
-    pub fn wait_all(&self) {
-        // SAFETY: waits on DPDK's per-lcore state; any thread may wait.
-        unsafe { ffi::rte_eal_mp_wait_lcore() }
+    pub fn wait_all(&self) -> Result<()> {
+        if let Some(lcore) = LcoreId::current().filter(|l| self.workers().contains(l)) {
+            return Err(Error::WouldDeadlock {
+                call: Call::new("rte_eal_mp_wait_lcore", ""),
+                lcore: lcore.0,
+                message: "called on a worker lcore, which DPDK would wait for too".into(),
+            });
+        }
+        // SAFETY: waits on DPDK's per-lcore state; any thread but a worker may wait.
+        unsafe { ffi::rte_eal_mp_wait_lcore() };
+        Ok(())
     }
 
     /// Registers the calling thread with DPDK (`rte_thread_register`) so that it has an
@@ -292,21 +313,51 @@ struct Job<R> {
     /// has been waited for.
     claim: Mutex<bool>,
     joined: AtomicBool,
+    /// Set by the job itself when it drops its own `'static` handle: nobody will wait for
+    /// it, so it gives its lcore's claim back itself when it returns.
+    detached: AtomicBool,
+    /// Whether the job borrows from a scope (which waits for it whatever its handle does).
+    scoped: bool,
 }
 
 impl<R> Job<R> {
-    fn new(lcore: LcoreId) -> Self {
+    fn new(lcore: LcoreId, scoped: bool) -> Self {
         Self {
             lcore,
             result: Mutex::new(None),
             claim: Mutex::new(false),
             joined: AtomicBool::new(false),
+            detached: AtomicBool::new(false),
+            scoped,
+        }
+    }
+
+    /// Whether the calling thread is this job's own lcore (the job itself is calling).
+    fn on_own_lcore(&self) -> bool {
+        LcoreId::current() == Some(self.lcore)
+    }
+
+    /// The error for joining from the job itself.
+    fn own_lcore_error(&self) -> Error {
+        Error::WouldDeadlock {
+            call: Call::new("rte_eal_wait_lcore", format!("lcore={}", self.lcore.0)),
+            lcore: self.lcore.0,
+            message: "a job cannot join itself; it was detached instead".into(),
         }
     }
 
     /// Waits until the lcore has returned from this job, then gives its claim back.
-    /// Idempotent; concurrent callers all return after the wait.
+    /// Idempotent; concurrent callers all return after the wait. Called by the job itself
+    /// (its handle dropped on its own lcore), it does not wait, which would be forever: a
+    /// `'static` job is detached (it gives its claim back when it returns), a scoped one
+    /// is left to its scope.
     fn finish(&self) {
+        if self.on_own_lcore() {
+            if !self.scoped {
+                self.detached.store(true, Ordering::Relaxed);
+            }
+            return;
+        }
         let mut claim = self.claim.lock().unwrap_or_else(|p| p.into_inner());
         if *claim {
             // SAFETY: the lcore is a worker; we own its claim, so the job it runs (or has
@@ -390,21 +441,35 @@ where
     let payload: Payload<'a> = Box::new(move || {
         let outcome = catch_unwind(AssertUnwindSafe(f));
         *slot.result.lock().unwrap_or_else(|p| p.into_inner()) = Some(outcome);
+        // Only this thread sets `detached` (the job dropping its own handle), and nobody
+        // else will wait for a detached job: give the lcore back. The next launch on it
+        // waits out the few instructions until DPDK sees the lcore idle.
+        if slot.detached.load(Ordering::Relaxed) {
+            CLAIMED[slot.lcore.0 as usize].store(false, Ordering::Release);
+        }
     });
     // SAFETY: erases the lifetime for the trip through C; the caller guarantees the job
     // is waited for before 'a ends.
     let payload: Payload<'static> = unsafe { std::mem::transmute::<Payload<'a>, _>(payload) };
     let arg = Box::into_raw(Box::new(payload));
+    // Mark the job's claim before DPDK can run it, so that whoever finishes it waits.
+    let mut claim = job.claim.lock().unwrap_or_else(|p| p.into_inner());
+    *claim = true;
+    // SAFETY: we hold the claim, so the only job the lcore may still be returning from is
+    // a detached one that gave its claim back at its end: wait for DPDK to see it idle
+    // (at once when it already is), or the launch would fail with EBUSY.
+    unsafe { ffi::rte_eal_wait_lcore(lcore.0) };
     // SAFETY: we hold the claim, so no other launch on this worker is in flight; the
     // trampoline takes ownership of `arg`.
     let rc = unsafe { ffi::rte_eal_remote_launch(Some(trampoline), arg.cast(), lcore.0) };
     if rc < 0 {
+        *claim = false;
+        drop(claim);
         // SAFETY: DPDK did not take the job; `arg` is still ours.
         drop(unsafe { Box::from_raw(arg) });
         CLAIMED[lcore.0 as usize].store(false, Ordering::Release);
         return Err(Error::from_errno(call(), rc));
     }
-    *job.claim.lock().unwrap_or_else(|p| p.into_inner()) = true;
     Ok(())
 }
 
@@ -420,8 +485,15 @@ pub struct LcoreJoinHandle<R> {
 impl<R> LcoreJoinHandle<R> {
     /// Waits for the closure (`rte_eal_wait_lcore`) and returns what it returned, or the
     /// payload of its panic.
+    ///
+    /// Called by the job itself (the handle sent to its own closure), it cannot wait: the
+    /// job is detached and the `Err` holds an [`Error::WouldDeadlock`] instead of a panic
+    /// payload (`err.downcast::<dpdk::Error>()`).
     #[doc(alias = "rte_eal_wait_lcore")]
     pub fn join(self) -> std::thread::Result<R> {
+        if self.job.on_own_lcore() {
+            return Err(Box::new(self.job.own_lcore_error())); // dropping `self` detaches
+        }
         self.job.take_result()
     }
 
@@ -467,7 +539,7 @@ impl<'scope> LcoreScope<'scope, '_> {
         F: FnOnce() -> R + Send + 'scope,
         R: Send + 'scope,
     {
-        let job = Arc::new(Job::new(lcore));
+        let job = Arc::new(Job::new(lcore, true));
         // SAFETY: `scope` waits for every job in `jobs` before 'scope ends.
         unsafe { launch_job(&self.eal, lcore, &job, f)? };
         let scoped: Arc<dyn ScopedJob + 'scope> = job.clone();
@@ -489,7 +561,12 @@ pub struct ScopedJoinHandle<'scope, R> {
 
 impl<R> ScopedJoinHandle<'_, R> {
     /// Waits for the closure and returns what it returned, or the payload of its panic.
+    /// Called by the job itself, it cannot wait: the `Err` holds an
+    /// [`Error::WouldDeadlock`], and the scope waits for the job.
     pub fn join(self) -> std::thread::Result<R> {
+        if self.job.on_own_lcore() {
+            return Err(Box::new(self.job.own_lcore_error()));
+        }
         self.job.take_result()
     }
 
