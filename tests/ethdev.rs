@@ -768,3 +768,37 @@ fn received_packets_that_overrun_their_buffer_are_dropped() {
     drop(got);
     assert_eq!(pool.in_use(), 0, "the dropped packets went back to their pool");
 }
+
+#[test]
+fn a_net_ring_port_leaves_no_packet_and_no_ring_behind() {
+    eal();
+    let rings_of = |name: &str| {
+        (0..16)
+            .filter(|q| dpdk::ring::RingRef::lookup(&format!("ETH_RXTX{q}_{name}")).is_ok())
+            .count()
+    };
+    let name = ring_name("lk");
+    let port = Port::attach_vdev(&name).unwrap();
+    assert_eq!(rings_of(&name), 16, "net_ring makes all its rings when plugged in");
+    let pool = pool_for(&port, 255);
+    // Two TX queues but one RX queue: what TX queue 1 sends waits in a ring that no RX
+    // queue reads.
+    let mut port = port.configure(&PortConfig::new(1, 2), &pool).unwrap();
+    port.start().unwrap();
+    for q in 0..2 {
+        let mut tx = port.tx_queue(q).unwrap();
+        let mut burst = Burst::<8>::new();
+        pool.alloc_bulk(&mut burst, 8).unwrap();
+        assert_eq!(tx.tx_burst(&mut burst), 8);
+    }
+    assert_eq!(pool.in_use(), 16);
+    // Stopped with packets still queued on both.
+    port.stop().unwrap();
+    drop(port);
+    assert_eq!(pool.in_use(), 0, "every queued packet went back to its pool");
+    assert_eq!(rings_of(&name), 0, "every ring of the device is freed");
+    // The name is free for a new device.
+    let again = Port::attach_vdev(&name).expect("the same name plugs in again");
+    drop(again);
+    assert_eq!(rings_of(&name), 0);
+}

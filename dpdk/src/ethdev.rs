@@ -471,9 +471,7 @@ impl Port {
         if name.starts_with("net_ring") {
             // When it cannot create its rings, net_ring adopts existing ones of the same
             // names: refuse rather than let a port hand out someone else's ring contents.
-            for queue in 0..ffi::RTE_PMD_RING_MAX_RX_RINGS.max(ffi::RTE_PMD_RING_MAX_TX_RINGS) {
-                let ring = CString::new(format!("{}{queue}_{name}", crate::ring::NET_RING_PREFIX))
-                    .expect("no NUL in a checked name");
+            for ring in net_ring_rings(name) {
                 // SAFETY: a lookup by NUL-terminated name.
                 if !unsafe { ffi::rte_ring_lookup(ring.as_ptr()) }.is_null() {
                     return Err(Error::AlreadyExists {
@@ -832,6 +830,51 @@ impl Port {
     }
 }
 
+/// The names of the rings net_ring makes for device `name` (`ETH_RXTX<queue>_<name>`, one
+/// per queue it can have; RX queue q and TX queue q share ring q).
+fn net_ring_rings(name: &str) -> impl Iterator<Item = CString> + '_ {
+    let queues = ffi::RTE_PMD_RING_MAX_RX_RINGS.max(ffi::RTE_PMD_RING_MAX_TX_RINGS);
+    (0..queues).filter_map(move |q| {
+        CString::new(format!("{}{q}_{name}", crate::ring::NET_RING_PREFIX)).ok()
+    })
+}
+
+/// What net_ring leaves when its device is closed: it frees only the rings of configured
+/// RX queues, and those without freeing the packets in them. Frees the packets of every
+/// ring of device `name` (call with the device stopped, before closing it), or the rings
+/// themselves (after closing and removing it, when the driver holds them no more).
+fn clean_net_ring(name: &str, free_rings: bool) {
+    for ring in net_ring_rings(name) {
+        // SAFETY: a lookup by NUL-terminated name.
+        let r = unsafe { ffi::rte_ring_lookup(ring.as_ptr()) };
+        if r.is_null() {
+            continue;
+        }
+        if free_rings {
+            // SAFETY: the device is closed and removed, so nothing uses its rings; their
+            // packets were freed before the close.
+            unsafe { ffi::rte_ring_free(r) };
+            continue;
+        }
+        let mut burst = [std::ptr::null_mut::<std::ffi::c_void>(); 32];
+        loop {
+            // SAFETY: the device is stopped and no queue handle exists (they borrow the
+            // port), so this is the ring's only user; room for 32 pointers.
+            let n = unsafe {
+                ffi::rte_ring_dequeue_burst(r, burst.as_mut_ptr(), 32, std::ptr::null_mut())
+            };
+            if n == 0 {
+                break;
+            }
+            for &m in &burst[..n as usize] {
+                // SAFETY: a packet sent on the port, owned by the ring until now; its pool
+                // outlives the port (the pool borrows of ConfiguredPort and tx_burst).
+                unsafe { ffi::rte_pktmbuf_free(m.cast()) };
+            }
+        }
+    }
+}
+
 fn lookup(name: &str) -> Option<u16> {
     let cname = CString::new(name).ok()?;
     let mut id = 0u16;
@@ -844,10 +887,14 @@ impl Drop for Port {
     fn drop(&mut self) {
         let id = self.id;
         let _hotplug = hotplug();
+        let net_ring = self.info().is_ok_and(|i| i.driver == "net_ring").then(|| self.name());
         // SAFETY: we own the port: stop it if someone started it, then close it (which
         // frees its queues and the packets in them). Both tolerate a stopped device.
         unsafe {
             ffi::rte_eth_dev_stop(id);
+            if let Some(name) = &net_ring {
+                clean_net_ring(name, false);
+            }
             let rc = ffi::rte_eth_dev_close(id);
             if rc != 0 {
                 log::warn!("rte_eth_dev_close(port_id={id}): {}", crate::error::strerror(-rc));
@@ -859,6 +906,9 @@ impl Drop for Port {
             if rc != 0 {
                 log::warn!("rte_vdev_uninit({name:?}): {}", crate::error::strerror(-rc));
             }
+        }
+        if let Some(name) = &net_ring {
+            clean_net_ring(name, true);
         }
         CLAIMED[id as usize].store(false, Ordering::Release);
     }
@@ -1063,9 +1113,10 @@ impl Deref for ConfiguredPort<'_> {
 }
 
 impl ConfiguredPort<'_> {
-    /// Frees what the RX queues hold (a bounded number of bursts per queue): some drivers
-    /// leak the packets still queued when they close (net_ring frees its rings without
-    /// freeing their packets).
+    /// Frees what the started RX queues hold (a bounded number of bursts per queue), in
+    /// case a driver leaks the packets still queued when it closes. (net_ring does, and
+    /// also for stopped ports and queues no RX queue reads: `Port`'s drop empties all of
+    /// its rings.)
     fn drain_rx(&mut self) {
         if !self.started {
             return;
