@@ -714,12 +714,12 @@ impl<K: HashKey, V> Hash<K, V> {
         // drop below cannot leave a key pointing at a dropped value.
         // SAFETY: a live table, written exclusively.
         unsafe { ffi::rte_hash_reset(self.h.as_ptr()) };
-        self.drop_values();
+        self.drop_values().resume();
     }
 
     /// Drops every stored value. The bitmap is cleared before the first drop, and the
-    /// drops continue past a panicking one (a second panic aborts, as any double panic).
-    fn drop_values(&mut self) {
+    /// drops continue past panicking ones; the first panic is returned, to resume.
+    fn drop_values(&mut self) -> crate::unwind::FirstPanic {
         let mut positions = Vec::new();
         for (word, bits) in self.occupied.iter_mut().enumerate() {
             let mut bits = std::mem::replace(bits, 0);
@@ -728,20 +728,13 @@ impl<K: HashKey, V> Hash<K, V> {
                 bits &= bits - 1;
             }
         }
-        struct DropAll<'a, V> {
-            values: &'a mut [MaybeUninit<V>],
-            positions: std::vec::IntoIter<usize>,
+        let mut panic = crate::unwind::FirstPanic::default();
+        for pos in positions {
+            // SAFETY: an occupied slot (its bit was just cleared) holds a value, dropped
+            // once.
+            panic.run(|| unsafe { self.values[pos].assume_init_drop() });
         }
-        impl<V> Drop for DropAll<'_, V> {
-            fn drop(&mut self) {
-                for pos in self.positions.by_ref() {
-                    // SAFETY: an occupied slot (its bit was just cleared) holds a value,
-                    // dropped once.
-                    unsafe { self.values[pos].assume_init_drop() };
-                }
-            }
-        }
-        drop(DropAll { values: &mut self.values, positions: positions.into_iter() });
+        panic
     }
 
     /// The raw table, for DPDK calls this crate does not wrap.
@@ -752,16 +745,11 @@ impl<K: HashKey, V> Hash<K, V> {
 
 impl<K: HashKey, V> Drop for Hash<K, V> {
     fn drop(&mut self) {
-        // Free the table even if a value's drop panics.
-        struct FreeTable(NonNull<ffi::rte_hash>);
-        impl Drop for FreeTable {
-            fn drop(&mut self) {
-                // SAFETY: the table is freed once; nothing borrows it any more.
-                unsafe { ffi::rte_hash_free(self.0.as_ptr()) };
-            }
-        }
-        let _free = FreeTable(self.h);
-        self.drop_values();
+        // Every value is dropped and the table freed even if a value's drop panics.
+        let panic = self.drop_values();
+        // SAFETY: the table is freed once; nothing borrows it any more.
+        unsafe { ffi::rte_hash_free(self.h.as_ptr()) };
+        panic.resume();
     }
 }
 

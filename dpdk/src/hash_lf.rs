@@ -161,12 +161,14 @@ impl<K, V> Drop for Inner<K, V> {
         }
         let state = self.writer.get_mut().unwrap_or_else(|p| p.into_inner());
         slots.extend(state.deferred.iter().map(|&(_, s, _)| s));
+        let mut panic = crate::unwind::FirstPanic::default();
         for slot in slots {
             // SAFETY: each slot holds a value, dropped once; no reader remains.
-            unsafe { (*self.values[slot as usize].get()).assume_init_drop() };
+            panic.run(|| unsafe { (*self.values[slot as usize].get()).assume_init_drop() });
         }
-        // SAFETY: the table is freed once.
+        // SAFETY: the table is freed once, whether or not a value's drop panicked.
         unsafe { ffi::rte_hash_free(self.h.as_ptr()) };
+        panic.resume();
     }
 }
 

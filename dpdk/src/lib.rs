@@ -44,6 +44,7 @@ pub mod memzone;
 pub mod numa;
 pub mod ring;
 pub mod socket;
+mod unwind;
 
 pub use eal::{doc_eal, Eal, EalBuilder, IovaMode, Memory, ProcessType};
 pub use error::{Call, Error, Result};

@@ -523,11 +523,13 @@ unsafe fn free_raw(ptr: *mut c_void, size: usize) {
 impl<T: ?Sized> Drop for SocketBox<T> {
     fn drop(&mut self) {
         let size = std::mem::size_of_val(&**self);
-        // SAFETY: the value is initialised and owned; dropped once, then freed once.
-        unsafe {
-            ptr::drop_in_place(self.ptr.as_ptr());
-            free_raw(self.ptr.as_ptr().cast(), size);
-        }
+        let mut panic = crate::unwind::FirstPanic::default();
+        // SAFETY: the value is initialised and owned; dropped once (a slice's elements all
+        // are, past a panicking one), then freed once, whether or not its drop panicked.
+        panic.run(|| unsafe { ptr::drop_in_place(self.ptr.as_ptr()) });
+        // SAFETY: as above.
+        unsafe { free_raw(self.ptr.as_ptr().cast(), size) };
+        panic.resume();
     }
 }
 

@@ -672,22 +672,26 @@ unsafe extern "C" fn init_object<T, F: FnMut(u32) -> T>(
     }
 }
 
-/// Drops the objects whose index is below `*arg` (all of them for `u32::MAX`).
+/// What [`drop_object`] works with: the objects to drop, and the first panic of their drops.
+struct DropObjects {
+    /// Objects whose index is below this are dropped (all of them for `u32::MAX`).
+    below: u32,
+    panic: crate::unwind::FirstPanic,
+}
+
+/// Drops the object if its index is below the limit in `*arg` (a [`DropObjects`]).
 unsafe extern "C" fn drop_object<T>(
     _mp: *mut ffi::rte_mempool,
     arg: *mut c_void,
     obj: *mut c_void,
     idx: c_uint,
 ) {
-    // SAFETY: `arg` points at the limit; objects below it hold a valid T, dropped once.
-    // A panicking Drop must not unwind into DPDK: it is caught and its payload leaked.
-    let outcome = catch_unwind(AssertUnwindSafe(|| unsafe {
-        if idx < *arg.cast::<u32>() {
-            std::ptr::drop_in_place(obj.cast::<T>());
-        }
-    }));
-    if let Err(payload) = outcome {
-        std::mem::forget(payload);
+    // SAFETY: `arg` is the DropObjects of `drop_objects`, used by this walk only.
+    let state = unsafe { &mut *arg.cast::<DropObjects>() };
+    if idx < state.below {
+        // SAFETY: objects below the limit hold a valid T, dropped once. A panicking Drop
+        // must not unwind into DPDK: it is caught, kept, and resumed after the walk.
+        state.panic.run(|| unsafe { std::ptr::drop_in_place(obj.cast::<T>()) });
     }
 }
 
@@ -791,7 +795,8 @@ impl<T, S: Sharing> Mempool<T, S> {
         debug_assert!(unsafe { (*mp.as_ptr()).elt_size } >= elt_size);
         if let Some(failed_at) = state.failed_at {
             // Drop the objects made before the panic, free the pool, and go on unwinding.
-            pool.drop_objects(failed_at);
+            // A drop that panics too is dropped in favour of the first panic.
+            std::mem::forget(pool.drop_objects(failed_at));
             // SAFETY: no object is out; the pool is freed once (its Drop is skipped).
             unsafe { ffi::rte_mempool_free(pool.raw.mp.as_ptr()) };
             let pool = ManuallyDrop::new(pool);
@@ -802,19 +807,22 @@ impl<T, S: Sharing> Mempool<T, S> {
         Ok(pool)
     }
 
-    fn drop_objects(&self, below: u32) {
+    /// Drops the objects whose index is below `below`, all of them even if some drops
+    /// panic; returns the first panic, to resume once the pool is freed.
+    fn drop_objects(&self, below: u32) -> crate::unwind::FirstPanic {
+        let mut state = DropObjects { below, panic: Default::default() };
         if !std::mem::needs_drop::<T>() {
-            return;
+            return state.panic;
         }
-        let mut limit = below;
-        // SAFETY: visits every object once; the callback drops those below `limit`.
+        // SAFETY: visits every object once; the callback drops those below the limit.
         unsafe {
             ffi::rte_mempool_obj_iter(
                 self.raw.mp.as_ptr(),
                 Some(drop_object::<T>),
-                (&mut limit as *mut u32).cast(),
+                (&mut state as *mut DropObjects).cast(),
             )
         };
+        state.panic
     }
 
     /// An object, from the calling lcore's cache when it has one, or `None` if the pool
@@ -961,9 +969,11 @@ impl<T, S: Sharing> Drop for Mempool<T, S> {
                 self.info().name
             );
         }
-        self.drop_objects(u32::MAX);
+        let panic = self.drop_objects(u32::MAX);
         // SAFETY: the pool is freed once; borrows of it (objects, batches, caches) are gone.
+        // Freed (and its name given back) even if an object's drop panicked.
         unsafe { ffi::rte_mempool_free(self.raw.mp.as_ptr()) };
+        panic.resume();
     }
 }
 

@@ -824,7 +824,7 @@ unsafe fn copy_elems(src: *const u8, dst: *mut u8, n: usize, es: usize) {
 /// end goes.
 struct Shared<T> {
     raw: RawRing,
-    drop_items: unsafe fn(&RawRing),
+    drop_items: unsafe fn(&RawRing, &mut crate::unwind::FirstPanic),
     /// Whether the ring is ours to drain and free (not for rings found by name).
     owned: bool,
     /// Invariant in `T`: a covariant ring would let a `Producer<Box<&'static str>>` be
@@ -836,28 +836,32 @@ struct Shared<T> {
 impl<T> Drop for Shared<T> {
     fn drop(&mut self) {
         if self.owned {
+            let mut panic = crate::unwind::FirstPanic::default();
             // SAFETY: no end is left, so nothing else touches the ring; its items are ours.
+            // The ring is freed (and its name given back) even if an item's drop panics.
             unsafe {
-                (self.drop_items)(&self.raw);
+                (self.drop_items)(&self.raw, &mut panic);
                 ffi::rte_ring_free(self.raw.ring());
             }
+            panic.resume();
         }
     }
 }
 
-/// Drains a ring of `RingItem`s and drops each.
-unsafe fn drain_items<T: RingItem>(raw: &RawRing) {
+/// Drains a ring of `RingItem`s and drops each, going on past panicking drops.
+unsafe fn drain_items<T: RingItem>(raw: &RawRing, panic: &mut crate::unwind::FirstPanic) {
     let mut slot = MaybeUninit::<*mut c_void>::uninit();
     // SAFETY: exclusive access (called from Drop); DPDK's dequeue dispatches on the ring's
     // own sync type (RTS rings lay their head and tail out differently).
     while unsafe { raw.dequeue::<Rts>(slot.as_mut_ptr().cast(), 1, true, ITEM_SIZE) } == 1 {
         // SAFETY: each pointer was an item moved in with into_raw and is taken out once.
-        drop(unsafe { T::from_raw(slot.assume_init()) });
+        let item = unsafe { T::from_raw(slot.assume_init()) };
+        panic.run(|| drop(item));
     }
 }
 
 /// Nothing to drop for plain `Copy` elements.
-unsafe fn drain_nothing(_: &RawRing) {}
+unsafe fn drain_nothing(_: &RawRing, _: &mut crate::unwind::FirstPanic) {}
 
 /// A ring of owned pointer-sized items; split it into a [`Producer`] and a [`Consumer`].
 ///
