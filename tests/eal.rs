@@ -405,6 +405,14 @@ fn a_malformed_argument_is_a_clear_error() {
 #[ignore = "runs in a child process of a_malformed_argument_is_a_clear_error"]
 fn child_malformed_argument() {
     require_child();
+    // A NUL byte is refused before the process's one attempt is used.
+    match dpdk_tests::builder().arg("--file-prefix=a\0b").build() {
+        Err(Error::InvalidArgument { call, message }) => {
+            assert_eq!(call.function, "rte_eal_init");
+            assert!(message.contains("NUL"), "{message}");
+        }
+        other => panic!("a NUL byte gave {other:?}"),
+    }
     let err = dpdk_tests::builder().arg("--no-such-eal-option").build().unwrap_err();
     match &err {
         Error::EalInit { errno, args, log, .. } => {

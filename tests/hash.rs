@@ -235,6 +235,36 @@ fn bad_requests_are_clear_errors() {
     assert!(e.to_string().contains("multiple of 4"), "{e}");
 }
 
+#[test]
+fn names_are_refused_where_dpdk_would_cut_them() {
+    // DPDK names a table's internal rings after it (`RG_HT_<name>`, `RG_HT_EXT_<name>`):
+    // past the limit it cut them, and two names that differ only at the end collided with
+    // a false AlreadyExists. At the limit, both are tables of their own; past it, NameTooLong.
+    eal();
+    let s = socket();
+    // The process id makes the names unique among test processes; letters fill the rest.
+    let named = |len: usize, last: char| {
+        let id = std::process::id().to_string();
+        format!("{id}{}{last}", "n".repeat(len - id.len() - 1))
+    };
+    for (extendable, max) in
+        [(false, dpdk::hash::NAME_MAX), (true, dpdk::hash::NAME_MAX_EXTENDABLE)]
+    {
+        let o = HashOptions::new().extendable_buckets(extendable);
+        let a = Hash::<u32, u8>::new(&named(max, 'a'), 64, s, o).unwrap();
+        let b = Hash::<u32, u8>::new(&named(max, 'b'), 64, s, o)
+            .expect("a name at the limit is the table's own");
+        match Hash::<u32, u8>::new(&named(max + 1, 'c'), 64, s, o) {
+            Err(Error::NameTooLong { max: m, .. }) => assert_eq!(m, max),
+            other => panic!("extendable={extendable}: a name past the limit: {other:?}"),
+        }
+        let lf = dpdk::hash_lf::ConcurrentHash::<u32, u8>::new(&named(max + 1, 'd'), 64, s, o, 1);
+        assert!(matches!(lf, Err(Error::NameTooLong { .. })), "{:?}", lf.err());
+        drop((a, b));
+    }
+    assert_eq!((dpdk::hash::NAME_MAX, dpdk::hash::NAME_MAX_EXTENDABLE), (25, 21));
+}
+
 /// A value that proves its integrity: its key, a version, and a checksum of both; dropping
 /// it poisons all three, so a reader that saw a dropped value would notice.
 struct Checked {

@@ -337,12 +337,22 @@ impl EalBuilder {
                 message,
             })?;
         }
+        let args = self.args();
+        // Refused before the process's one attempt is taken: rte_eal_init is not called.
+        if let Some(bad) = args.iter().find(|a| a.contains('\0')) {
+            return Err(Error::InvalidArgument {
+                call: Call::new("rte_eal_init", format!("{args:?}")),
+                message: format!(
+                    "argument {bad:?} holds a NUL byte (nothing was initialised; the EAL can \
+                     still be built)"
+                ),
+            });
+        }
         if let Err(state) =
             STATE.compare_exchange(UNINIT, INITIALISING, Ordering::AcqRel, Ordering::Acquire)
         {
             return Err(Error::EalAlreadyInitialized { state: state_name(state) });
         }
-        let args = self.args();
         match init(&args, !self.keep_dpdk_log_stream) {
             Ok(()) => {
                 let _ = ARGS.set(args);

@@ -28,8 +28,25 @@ use crate::error::{check_name, Call, Error, Result};
 use crate::ffi;
 use crate::{SocketBox, SocketId};
 
-/// The longest table name DPDK accepts, in bytes.
-pub const NAME_MAX: usize = ffi::RTE_HASH_NAMESIZE as usize - 1;
+/// The longest table name that DPDK keeps whole, in bytes (25).
+///
+/// `rte_hash_create` names its key ring `HT_<name>`, and the ring's memzone is
+/// `RG_HT_<name>`, within a memzone name's 31 bytes; a longer name is cut there, so two
+/// names that differ only past it would collide. Tables with extendable buckets also make
+/// `HT_EXT_<name>`: see [`NAME_MAX_EXTENDABLE`].
+pub const NAME_MAX: usize = MEMZONE_NAME_MAX - RING_MZ_PREFIX.len() - "HT_".len();
+
+/// The longest name of a table with extendable buckets ([`HashOptions::extendable_buckets`]),
+/// whose second ring's memzone is `RG_HT_EXT_<name>` (21 bytes).
+pub const NAME_MAX_EXTENDABLE: usize = MEMZONE_NAME_MAX - RING_MZ_PREFIX.len() - "HT_EXT_".len();
+
+const MEMZONE_NAME_MAX: usize = ffi::RTE_MEMZONE_NAMESIZE as usize - 1;
+/// `RTE_RING_MZ_PREFIX` without its NUL.
+const RING_MZ_PREFIX: &[u8] = {
+    let p = ffi::RTE_RING_MZ_PREFIX;
+    p.split_at(p.len() - 1).0
+};
+const _: () = assert!(NAME_MAX < ffi::RTE_HASH_NAMESIZE as usize);
 
 /// Keys per bulk lookup at most (`RTE_HASH_LOOKUP_BULK_MAX`).
 pub const BULK_MAX: usize = ffi::RTE_HASH_LOOKUP_BULK_MAX as usize;
@@ -260,7 +277,8 @@ pub(crate) fn create_table<K>(
             ),
         )
     };
-    let cname = check_name(name, NAME_MAX, call)?;
+    let max = if options.extendable { NAME_MAX_EXTENDABLE } else { NAME_MAX };
+    let cname = check_name(name, max, call)?;
     let invalid = |message: String| Error::InvalidArgument { call: call(), message };
     if capacity == 0 || capacity > CAPACITY_MAX {
         return Err(invalid(format!("capacity {capacity} is not in 1..={CAPACITY_MAX}")));
