@@ -405,7 +405,12 @@ fn a_malformed_argument_is_a_clear_error() {
 #[ignore = "runs in a child process of a_malformed_argument_is_a_clear_error"]
 fn child_malformed_argument() {
     require_child();
-    // A NUL byte is refused before the process's one attempt is used.
+    // A net_ring device whose ring names DPDK could not make, and a NUL byte, are refused
+    // before the process's one attempt is used.
+    match dpdk_tests::builder().vdev("net_ring_name_too_long").build() {
+        Err(Error::NameTooLong { max: 17, .. }) => {}
+        other => panic!("a long net_ring name gave {other:?}"),
+    }
     match dpdk_tests::builder().arg("--file-prefix=a\0b").build() {
         Err(Error::InvalidArgument { call, message }) => {
             assert_eq!(call.function, "rte_eal_init");

@@ -802,3 +802,18 @@ fn a_net_ring_port_leaves_no_packet_and_no_ring_behind() {
     drop(again);
     assert_eq!(rings_of(&name), 0);
 }
+
+#[test]
+fn a_net_ring_name_too_long_for_its_rings_is_name_too_long() {
+    eal();
+    let max = dpdk::ethdev::NET_RING_NAME_MAX;
+    assert_eq!(max, 17, "RG_ETH_RXTX15_<name> within 31 bytes");
+    let long = format!("net_ring_{}", "l".repeat(max - "net_ring_".len() + 1));
+    match Port::attach_vdev(&long) {
+        Err(Error::NameTooLong { len, max: m, .. }) => assert_eq!((len, m), (max + 1, max)),
+        other => panic!("{long}: {other:?}"),
+    }
+    let at_limit = format!("net_ring_{}{}", std::process::id() % 1000, "l".repeat(max));
+    let at_limit = &at_limit[..max];
+    drop(Port::attach_vdev(at_limit).expect("a name at the limit"));
+}

@@ -118,6 +118,35 @@ fn objects_are_dropped_with_the_pool_and_a_panicking_init_loses_nothing() {
 }
 
 #[test]
+fn a_bulk_of_none_succeeds_on_every_thread() {
+    // Without an lcore id there is no cache, and DPDK's ring driver fails a bulk of zero:
+    // taking none of something is no failure.
+    eal();
+    let pool: Mempool<u32> =
+        Mempool::new(&unique_name("m0"), 63, socket(), MempoolOptions::new().cache_size(8))
+            .unwrap();
+    let packets =
+        dpdk::PktMbufPool::new(&unique_name("p0"), 63, 8, dpdk::mbuf::DEFAULT_DATA_ROOM, socket())
+            .unwrap();
+    let check = || {
+        let mut batch = pool.batch::<4>();
+        assert_eq!(batch.get_bulk(0), Ok(()));
+        assert_eq!(batch.len(), 0);
+        let mut burst = dpdk::Burst::<4>::new();
+        assert_eq!(packets.alloc_bulk(&mut burst, 0), Ok(()));
+        assert!(burst.is_empty());
+    };
+    check();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            assert_eq!(LcoreId::current(), None, "a plain thread has no lcore id");
+            check();
+        });
+    });
+    assert_eq!((pool.in_use(), packets.in_use()), (0, 0));
+}
+
+#[test]
 fn bulk_gets_are_all_or_nothing_and_an_empty_pool_says_so() {
     eal();
     let pool: Mempool<u32> =

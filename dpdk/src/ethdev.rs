@@ -316,6 +316,32 @@ impl PortConfig {
 /// ([`crate::EalBuilder::arg`], `DPDK_RS_EAL_ARGS`) are trusted as they are.
 pub const SAFE_VDEV_DRIVERS: &[&str] = &["net_null", "net_pcap", "net_tap", "net_ring"];
 
+/// The longest net_ring device name: its rings are `ETH_RXTX<queue>_<name>` (queues up to
+/// 15), in memzones `RG_ETH_RXTX15_<name>` within a memzone name's 31 bytes (17).
+pub const NET_RING_NAME_MAX: usize = {
+    let queues = if ffi::RTE_PMD_RING_MAX_RX_RINGS > ffi::RTE_PMD_RING_MAX_TX_RINGS {
+        ffi::RTE_PMD_RING_MAX_RX_RINGS
+    } else {
+        ffi::RTE_PMD_RING_MAX_TX_RINGS
+    };
+    let digits = if queues > 10 { 2 } else { 1 }; // of the highest queue, queues - 1
+    let prefix = crate::ring::NET_RING_PREFIX.len();
+    ffi::RTE_MEMZONE_NAMESIZE as usize - 1 - "RG_".len() - prefix - digits - "_".len()
+};
+
+/// [`Error::NameTooLong`] for a net_ring device whose ring names DPDK could not make.
+pub(crate) fn check_net_ring_name(name: &str, call: impl Fn() -> Call) -> Result<()> {
+    if name.starts_with("net_ring") && name.len() > NET_RING_NAME_MAX {
+        return Err(Error::NameTooLong {
+            call: call(),
+            name: name.into(),
+            len: name.len(),
+            max: NET_RING_NAME_MAX,
+        });
+    }
+    Ok(())
+}
+
 /// Whether `devargs` names an allowed driver with arguments it may take.
 pub(crate) fn check_vdev(devargs: &str) -> std::result::Result<(), String> {
     let (name, args) = devargs.split_once(',').unwrap_or((devargs, ""));
@@ -461,6 +487,7 @@ impl Port {
             reason: "it holds a NUL byte",
         })?;
         check_vdev(devargs).map_err(|message| Error::InvalidArgument { call: call(), message })?;
+        check_net_ring_name(name, call)?;
         let _hotplug = hotplug();
         if lookup(name).is_some() {
             return Err(Error::AlreadyExists {

@@ -337,6 +337,9 @@ impl RawPool {
         n: u32,
         cache: *mut ffi::rte_mempool_cache,
     ) -> bool {
+        if n == 0 {
+            return true; // DPDK's ring drivers fail a bulk of none (-ENOBUFS)
+        }
         let mp = self.mp.as_ptr();
         if !ffi::MEMPOOL_PLAIN_FAST_PATH {
             // SAFETY: per the contract.
