@@ -81,6 +81,15 @@ fn zero_sized_values_and_empty_slices_take_no_memory() {
         assert_eq!(empty.len(), 0);
         let zsts = SocketBox::from_fn(5, socket(), |_| ());
         assert_eq!(zsts.len(), 5);
+        // The alignment asked for holds without memory too.
+        for align in [64, 4096, 1 << 21] {
+            let empty = SocketBox::<[u8]>::try_new_uninit_slice(0, socket(), align).unwrap();
+            assert_eq!(empty.as_ptr().cast::<u8>() as usize % align, 0, "empty, {align}");
+            let zsts = SocketBox::<[()]>::try_new_uninit_slice(3, socket(), align).unwrap();
+            assert_eq!(zsts.as_ptr().cast::<u8>() as usize % align, 0, "zero-sized, {align}");
+            let zeroed = SocketBox::<[u64]>::try_new_zeroed_slice(0, socket()).unwrap();
+            assert_eq!(zeroed.as_ptr().cast::<u8>() as usize % 8, 0);
+        }
     });
 }
 

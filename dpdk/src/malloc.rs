@@ -392,7 +392,10 @@ impl<T> SocketBox<[MaybeUninit<T>]> {
         check_align(align, layout.size(), socket)?;
         let eal = ObjectRef::take("SocketBox::new")?;
         let data = if layout.size() == 0 {
-            NonNull::<MaybeUninit<T>>::dangling()
+            // No memory for an empty slice (or one of zero-sized elements): a dangling
+            // pointer with the requested alignment, as for a single value, never freed.
+            let align = align.max(layout.align());
+            NonNull::new(align as *mut MaybeUninit<T>).expect("a power of two is not zero")
         } else {
             let layout = Layout::from_size_align(layout.size(), align.max(layout.align()))
                 .map_err(|_| {
