@@ -143,6 +143,22 @@ impl EalBuilder {
         self
     }
 
+    /// Lcores `0..n` on the CPUs this process may run on ([`crate::numa::allowed_cpus`]),
+    /// in order, sharing CPUs round-robin when there are fewer than `n`
+    /// (`--lcores 0@c0,1@c1,...`): the same lcore ids on any machine, whatever its CPU
+    /// numbering, cpuset or core count. Lcores sharing a CPU take turns on it, so this is
+    /// for tests and tools, not for polling dataplanes.
+    ///
+    /// ```
+    /// let b = dpdk::EalBuilder::new().lcores_on_allowed_cpus(2);
+    /// assert!(b.args().iter().any(|a| a.starts_with("0@")));
+    /// ```
+    pub fn lcores_on_allowed_cpus(self, n: u32) -> Self {
+        let cpus = crate::numa::allowed_cpus().unwrap_or_default();
+        let cpus = if cpus.is_empty() { vec![0] } else { cpus };
+        self.lcore_map((0..n).map(|l| (l, cpus[l as usize % cpus.len()])))
+    }
+
     /// The main lcore (`--main-lcore`); by default the first one.
     pub fn main_lcore(mut self, lcore: u32) -> Self {
         self.main_lcore = Some(lcore);
@@ -624,7 +640,7 @@ impl fmt::Debug for Eal {
 /// applications.
 #[doc(hidden)]
 pub fn doc_eal() -> Eal {
-    let builder = EalBuilder::new().lcores([0, 1]).in_memory(true).no_pci(true);
+    let builder = EalBuilder::new().lcores_on_allowed_cpus(2).in_memory(true).no_pci(true);
     let builder = builder.env_overrides().unwrap_or_else(|e| panic!("doc example EAL: {e}"));
     let builder = match builder.memory_mode() {
         Memory::NoHuge => builder.memory_mb(256),

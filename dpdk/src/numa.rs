@@ -324,6 +324,32 @@ impl fmt::Display for Topology {
     }
 }
 
+/// The CPUs the calling thread may run on (`sched_getaffinity`), in order: where an
+/// EAL's lcores can be placed on this machine, whatever its CPU numbering, container
+/// cpuset or `taskset`.
+///
+/// ```
+/// let cpus = dpdk::numa::allowed_cpus()?;
+/// assert!(!cpus.is_empty());
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// # Errors
+/// What the kernel reports.
+pub fn allowed_cpus() -> io::Result<Vec<u32>> {
+    // SAFETY: a zeroed cpu_set_t is an empty set; the kernel fills it for this thread.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `set` is a cpu_set_t of the size given.
+    let rc =
+        unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let max = 8 * std::mem::size_of::<libc::cpu_set_t>() as u32;
+    // SAFETY: `set` is initialised; CPU_ISSET reads bit `cpu` below its size.
+    Ok((0..max).filter(|&cpu| unsafe { libc::CPU_ISSET(cpu as usize, &set) }).collect())
+}
+
 /// Parses the kernel's CPU list format (`0-3,8,10-11`) into sorted, distinct
 /// CPU numbers. Surrounding whitespace (such as the trailing newline of a
 /// sysfs file) is ignored; an empty string is an empty list.

@@ -47,7 +47,7 @@ pub fn memory_mode() -> Memory {
 pub fn builder() -> EalBuilder {
     let builder = EalBuilder::new()
         .program("dpdk-tests")
-        .lcores([0, 1])
+        .lcores_on_allowed_cpus(2)
         .main_lcore(0)
         .in_memory(true)
         .no_pci(true)
