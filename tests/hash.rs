@@ -314,9 +314,10 @@ fn a_writer_and_a_reader_run_at_once() {
     )
     .unwrap();
     let stop = AtomicBool::new(false);
+    let shared_hits = std::sync::atomic::AtomicU64::new(0);
     let mut reader = table.reader().unwrap();
     let (model, seen) = eal.scope(|s| {
-        let stop = &stop;
+        let (stop, shared_hits) = (&stop, &shared_hits);
         let reading = s
             .launch(eal.workers()[0], move || {
                 let (mut hits, mut rounds) = (0u64, 0u64);
@@ -324,7 +325,7 @@ fn a_writer_and_a_reader_run_at_once() {
                 while !stop.load(Ordering::Acquire) {
                     let section = reader.read();
                     for _ in 0..64 {
-                        k = (k * 7 + 13) % KEYS;
+                        k = (k + 97) % KEYS; // 97 is prime to 512: every key in turn
                         if let Some(v) = section.get(&k) {
                             assert!(
                                 v.is_sound_for(k),
@@ -345,6 +346,7 @@ fn a_writer_and_a_reader_run_at_once() {
                     }
                     drop(section);
                     rounds += 1;
+                    shared_hits.store(hits, Ordering::Relaxed);
                 }
                 (hits, rounds)
             })
@@ -359,9 +361,18 @@ fn a_writer_and_a_reader_run_at_once() {
         }
         let _stop = StopOnDrop(stop);
         let mut model: HashMap<u64, u64> = HashMap::new();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(1500);
+        // At least 1.5 s and 20000 writes, and until the reader has found some keys (on a
+        // loaded machine either side may get little CPU time); at most 60 s.
+        let start = std::time::Instant::now();
         let mut step = 0u64;
-        while std::time::Instant::now() < deadline {
+        let overlapped = |step: u64| {
+            let t = start.elapsed();
+            let enough = t.as_millis() >= 1500
+                && step >= 20_000
+                && shared_hits.load(Ordering::Relaxed) >= 100;
+            enough || t.as_secs() >= 60
+        };
+        while !overlapped(step) {
             step += 1;
             let key = step.wrapping_mul(2_654_435_761) % KEYS;
             if step % 3 == 0 {
