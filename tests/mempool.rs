@@ -374,12 +374,15 @@ struct Marked {
     uses: AtomicU64,
 }
 
-/// Gets and puts random batch sizes until `deadline`, checking every object's marker.
+/// Gets and puts random batch sizes until `deadline` and at least 2000 objects moved (on
+/// a loaded machine a thread may get little CPU time; at most 60 s in all), checking
+/// every object's marker.
 fn churn(pool: &Mempool<Marked>, me: u64, deadline: Instant) -> u64 {
     let mut rng = 0x9E37_79B9_7F4A_7C15u64 ^ me;
     let mut batch = pool.batch::<64>();
     let mut moved = 0;
-    while Instant::now() < deadline {
+    let cap = deadline + Duration::from_secs(58);
+    while Instant::now() < deadline || (moved < 2000 && Instant::now() < cap) {
         rng ^= rng << 13;
         rng ^= rng >> 7;
         rng ^= rng << 17;
