@@ -4,10 +4,7 @@ use std::env;
 use std::path::PathBuf;
 use std::process::Command;
 
-/// Oldest DPDK release this crate supports (inclusive).
-const MIN_VERSION: (u32, u32) = (22, 11);
-/// First DPDK release this crate has not been tested on (exclusive).
-const UNTESTED_VERSION: (u32, u32) = (23, 3);
+use crate::versions::{self, MIN_VERSION, TESTED_LTS, UNTESTED_VERSION};
 
 /// Packages that provide everything the build needs on Debian and Ubuntu.
 const DEBIAN_PACKAGES: &str = "libdpdk-dev dpdk-dev clang libclang-dev pkg-config";
@@ -140,23 +137,27 @@ fn from_pkg_config() -> Dpdk {
     Dpdk { version, cflags, lib_dirs, libs }
 }
 
-fn parse_version(version: &str) -> Option<(u32, u32)> {
-    let mut parts = version.split('.');
-    let year = parts.next()?.parse().ok()?;
-    let month = parts.next()?.trim_end_matches(|c: char| !c.is_ascii_digit()).parse().ok()?;
-    Some((year, month))
-}
-
 fn check_version(version: &str) {
-    let parsed = parse_version(version)
+    let parsed = versions::parse_version(version)
         .unwrap_or_else(|| fail(&format!("cannot parse the DPDK version {version:?}")));
-    if parsed < MIN_VERSION || parsed >= UNTESTED_VERSION {
+    if !versions::supported(parsed) {
         fail(&format!(
-            "found DPDK {version}; dpdk-sys supports {}.{:02} up to (not including) {}.{:02}. \
-             Install DPDK 22.11 LTS (Debian bookworm: {DEBIAN_PACKAGES}), or point \
-             PKG_CONFIG_PATH at a supported build",
-            MIN_VERSION.0, MIN_VERSION.1, UNTESTED_VERSION.0, UNTESTED_VERSION.1
+            "found DPDK {version}; dpdk-sys supports {}.{:02} up to (not including) {}.{:02} \
+             and is tested on the LTS releases {}. Install one (Debian 12: \
+             {DEBIAN_PACKAGES}), or point PKG_CONFIG_PATH at a supported build",
+            MIN_VERSION.0,
+            MIN_VERSION.1,
+            UNTESTED_VERSION.0,
+            UNTESTED_VERSION.1,
+            versions::tested_list()
         ));
+    }
+    if !TESTED_LTS.contains(&parsed) {
+        println!(
+            "cargo:warning=DPDK {version} is not one of the tested LTS releases ({}); \
+             it builds, and mirrored inline C whose body differs falls back to C",
+            versions::tested_list()
+        );
     }
 }
 
@@ -172,13 +173,28 @@ pub fn emit_link_lines(dpdk: &Dpdk) {
     // it (--as-needed drops it, and the `-as-needed` link modifier is unstable). Instead
     // its path is handed to the safe crate, which loads it before `rte_eal_init` when the
     // driver is not registered yet (Debian's EAL also loads it from its plugin directory).
-    let driver = dpdk
-        .lib_dirs
-        .iter()
-        .flat_map(|dir| {
-            ["librte_mempool_ring.so.23", "librte_mempool_ring.so"].map(|f| dir.join(f))
-        })
-        .find(|path| path.exists());
+    // The ABI number in the file name follows the release (`.so.23` for 22.11, `.so.25`
+    // for 24.11, `.so.26` for 25.11): take the unversioned development link when there is
+    // one, else whichever versioned file the directory holds.
+    let driver = dpdk.lib_dirs.iter().find_map(|dir| {
+        let plain = dir.join("librte_mempool_ring.so");
+        if plain.exists() {
+            return Some(plain);
+        }
+        let mut versioned: Vec<PathBuf> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|path| {
+                path.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("librte_mempool_ring.so."))
+            })
+            .collect();
+        versioned.sort();
+        versioned.into_iter().next()
+    });
     let driver = driver.map(|p| p.display().to_string()).unwrap_or_default();
     println!("cargo:rustc-env=DPDK_SYS_MEMPOOL_RING_DRIVER={driver}");
 }
@@ -197,7 +213,8 @@ pub fn fail(why: &str) -> ! {
     eprintln!("error: dpdk-sys: {why}");
     eprintln!();
     eprintln!(
-        "dpdk-sys needs DPDK 22.11 LTS with its development files, and libclang for bindgen."
+        "dpdk-sys needs DPDK ({}) with its development files, and libclang for bindgen.",
+        versions::tested_list()
     );
     eprintln!("On Debian/Ubuntu:  apt-get install -y {DEBIAN_PACKAGES}");
     eprintln!("Elsewhere: set PKG_CONFIG_PATH to the directory holding libdpdk.pc, or set both");

@@ -6,6 +6,7 @@
 
 mod bind;
 mod find;
+mod versions;
 
 fn main() {
     let dpdk = find::find_dpdk();

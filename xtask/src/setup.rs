@@ -36,7 +36,7 @@ pub struct Requirement {
 /// The one list to extend when a later part of the project needs more.
 pub const REQUIREMENTS: &[Requirement] = &[
     Requirement {
-        what: "DPDK 22.11 libraries and headers (pkg-config libdpdk)",
+        what: "DPDK libraries and headers (pkg-config libdpdk)",
         check: Check::Dpdk,
         package: "libdpdk-dev",
     },
@@ -80,8 +80,10 @@ pub const REQUIREMENTS: &[Requirement] = &[
     },
 ];
 
-/// The DPDK releases dpdk-sys builds against: `[from, until)` as (year, month).
-const SUPPORTED_DPDK: ((u32, u32), (u32, u32)) = ((22, 11), (23, 3));
+/// The DPDK releases dpdk-sys builds against and is tested on: the build script's own
+/// list, so that the two cannot disagree.
+#[path = "../../dpdk-sys/build/versions.rs"]
+pub mod versions;
 
 /// Rust components the `test` command needs: (cargo sub-command, rustup component).
 const RUST_COMPONENTS: &[(&str, &str)] = &[("fmt", "rustfmt"), ("clippy", "clippy")];
@@ -178,17 +180,7 @@ fn dpdk_version() -> Option<String> {
 
 /// Whether dpdk-sys accepts this DPDK version (`22.11.4` yes, `21.11.2` no).
 pub fn dpdk_version_supported(version: &str) -> bool {
-    let mut parts = version.trim().split('.');
-    let number = |part: Option<&str>| -> Option<u32> {
-        part?.trim_end_matches(|c: char| !c.is_ascii_digit()).parse().ok()
-    };
-    match (number(parts.next()), number(parts.next())) {
-        (Some(year), Some(month)) => {
-            let (from, until) = SUPPORTED_DPDK;
-            (year, month) >= from && (year, month) < until
-        }
-        _ => false,
-    }
+    versions::parse_version(version).is_some_and(versions::supported)
 }
 
 /// `Some(detail)` when the requirement is present.
@@ -243,8 +235,9 @@ fn warn_about_dpdk_version() {
     if let Some(version) = dpdk_version() {
         if !dpdk_version_supported(&version) {
             eprintln!(
-                "warning: pkg-config finds DPDK {version}, but dpdk-sys needs 22.11 LTS; \
-                 point PKG_CONFIG_PATH at a 22.11 build (or set DPDK_INCLUDE_DIR and DPDK_LIB_DIR)"
+                "warning: pkg-config finds DPDK {version}, but dpdk-sys needs one of {}; \
+                 point PKG_CONFIG_PATH at such a build (or set DPDK_INCLUDE_DIR and DPDK_LIB_DIR)",
+                versions::tested_list()
             );
         }
     }
@@ -338,9 +331,9 @@ pub fn print_state() {
     }
     if let Some(version) = dpdk_version() {
         let verdict = if dpdk_version_supported(&version) {
-            "supported"
+            "supported".to_owned()
         } else {
-            "NOT supported by dpdk-sys (needs 22.11)"
+            format!("NOT supported by dpdk-sys (needs one of {})", versions::tested_list())
         };
         println!("  DPDK version: {version} ({verdict})");
     }
@@ -391,7 +384,9 @@ mod tests {
         assert!(dpdk_version_supported("22.11.11"));
         assert!(dpdk_version_supported("22.11.0-rc1"));
         assert!(!dpdk_version_supported("21.11.2"));
-        assert!(!dpdk_version_supported("23.11.1"));
+        assert!(dpdk_version_supported("24.11.8"));
+        assert!(dpdk_version_supported("25.11.4"));
+        assert!(!dpdk_version_supported("26.03.0"));
         assert!(!dpdk_version_supported("garbage"));
     }
 
