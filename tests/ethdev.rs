@@ -757,7 +757,7 @@ fn received_packets_that_overrun_their_buffer_are_dropped() {
     for i in [1, 3] {
         let m = out[i].as_ptr();
         // SAFETY: a packet this test owns; the header lies as a faulty driver's would.
-        unsafe { (*m).data_len = (*m).buf_len - (*m).data_off + 1 };
+        unsafe { (*m).set_data_len((*m).buf_len() - (*m).data_off() + 1) };
     }
     assert_eq!(tx.tx_burst(&mut out), 4);
     let mut got = Burst::<4>::new();

@@ -42,6 +42,10 @@ pub fn generate(dpdk: &Dpdk) {
         .allowlist_file(ALLOWED_HEADERS)
         .wrap_static_fns(true)
         .wrap_static_fns_path(&static_fns)
+        // libc's stream is only ever passed by pointer (rte_openlog_stream, the dump
+        // functions); its layout is glibc's business, and glibc 2.41 added a bit field
+        // that bindgen spells with lints that fail `-D warnings`.
+        .opaque_type("_IO_FILE")
         .layout_tests(true)
         .derive_default(true)
         .derive_debug(true)
@@ -53,6 +57,7 @@ pub fn generate(dpdk: &Dpdk) {
         .parse_callbacks(Box::new(CommentsAsText))
         .generate()
         .unwrap_or_else(|e| fail(&format!("bindgen could not read the DPDK headers: {e}")));
+    emit_layout_cfgs(&bindings.to_string());
     bindings
         .write_to_file(out_dir.join("bindings.rs"))
         .unwrap_or_else(|e| fail(&format!("cannot write bindings.rs: {e}")));
@@ -71,6 +76,31 @@ pub fn generate(dpdk: &Dpdk) {
     }
     build.compile("dpdk_static_fns");
     probe_config(dpdk, &out_dir);
+}
+
+/// The body of `pub struct NAME { ... }` in generated bindings, if there is one.
+fn struct_body<'a>(bindings: &'a str, name: &str) -> Option<&'a str> {
+    let start = bindings.find(&format!("pub struct {name} {{"))?;
+    let body = &bindings[start..];
+    Some(&body[..body.find("\n}")?])
+}
+
+/// Sets the cfgs `src/fields.rs` reads: which struct members became anonymous unions.
+/// Decided from the generated struct itself, not from a version number, so a release
+/// that moves a field is caught by the same test.
+fn emit_layout_cfgs(bindings: &str) {
+    println!("cargo::rustc-check-cfg=cfg(dpdk_mbuf_unions)");
+    println!("cargo::rustc-check-cfg=cfg(dpdk_eth_link_union)");
+    let mbuf = struct_body(bindings, "rte_mbuf")
+        .unwrap_or_else(|| fail("the generated bindings have no `struct rte_mbuf`"));
+    if !mbuf.contains("pub data_off: u16") {
+        println!("cargo:rustc-cfg=dpdk_mbuf_unions");
+    }
+    let link = struct_body(bindings, "rte_eth_link")
+        .unwrap_or_else(|| fail("the generated bindings have no `struct rte_eth_link`"));
+    if !link.contains("pub link_speed: u32") {
+        println!("cargo:rustc-cfg=dpdk_eth_link_union");
+    }
 }
 
 /// Build options of the installed DPDK that change what its inline fast paths do.

@@ -16,6 +16,8 @@ mod bindings {
 }
 pub use bindings::*;
 
+mod fields;
+
 /// The version of DPDK these bindings were generated from, as pkg-config reported it.
 pub const DPDK_VERSION: &str = env!("DPDK_SYS_VERSION");
 

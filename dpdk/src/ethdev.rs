@@ -681,10 +681,10 @@ impl Port {
         let rc = unsafe { ffi::rte_eth_link_get_nowait(self.id, &mut link) };
         check_rc(rc, || Call::new("rte_eth_link_get_nowait", format!("port_id={}", self.id)))?;
         Ok(Link {
-            up: link.link_status() != 0,
-            speed_mbps: link.link_speed,
-            full_duplex: link.link_duplex() != 0,
-            autoneg: link.link_autoneg() != 0,
+            up: link.is_up(),
+            speed_mbps: link.speed_mbps(),
+            full_duplex: link.is_full_duplex(),
+            autoneg: link.is_autoneg(),
         })
     }
 
@@ -1268,7 +1268,7 @@ impl<'p> RxQueue<'_, 'p> {
         let outside = received.iter().fold(0i32, |acc, &m| {
             // SAFETY: per the contract; the driver just wrote these headers.
             let m = unsafe { &*m };
-            acc | (i32::from(m.buf_len) - i32::from(m.data_off) - i32::from(m.data_len))
+            acc | (i32::from(m.buf_len()) - i32::from(m.data_off()) - i32::from(m.data_len()))
         });
         if outside >= 0 {
             return n;
@@ -1289,7 +1289,9 @@ impl<'p> RxQueue<'_, 'p> {
             // SAFETY: per the contract; `kept <= i`.
             unsafe {
                 let m = *pkts.add(i);
-                if u32::from((*m).data_off) + u32::from((*m).data_len) > u32::from((*m).buf_len) {
+                if u32::from((*m).data_off()) + u32::from((*m).data_len())
+                    > u32::from((*m).buf_len())
+                {
                     ffi::rte_pktmbuf_free(m);
                 } else {
                     *pkts.add(kept) = m;

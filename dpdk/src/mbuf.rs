@@ -144,7 +144,7 @@ unsafe extern "C" fn zero_data_room(
     let m = obj.cast::<ffi::rte_mbuf>();
     // SAFETY: `obj` is an mbuf that rte_pktmbuf_init set up: buf_addr points at buf_len
     // bytes of its own data room.
-    unsafe { std::ptr::write_bytes((*m).buf_addr.cast::<u8>(), 0, (*m).buf_len as usize) };
+    unsafe { std::ptr::write_bytes((*m).buf_addr.cast::<u8>(), 0, (*m).buf_len() as usize) };
 }
 
 impl PktMbufPool {
@@ -335,16 +335,16 @@ unsafe fn reset(m: *mut ffi::rte_mbuf) {
     // SAFETY: per the contract.
     unsafe {
         (*m).next = std::ptr::null_mut();
-        (*m).pkt_len = 0;
+        (*m).set_pkt_len(0);
         (*m).__bindgen_anon_3.tx_offload = 0;
-        (*m).vlan_tci = 0;
-        (*m).vlan_tci_outer = 0;
-        (*m).nb_segs = 1;
-        (*m).port = ffi::RTE_MBUF_PORT_INVALID as u16;
+        (*m).set_vlan_tci(0);
+        (*m).set_vlan_tci_outer(0);
+        (*m).set_nb_segs(1);
+        (*m).set_port(ffi::RTE_MBUF_PORT_INVALID as u16);
         (*m).ol_flags &= ffi::RTE_MBUF_F_EXTERNAL;
-        (*m).__bindgen_anon_1.packet_type = 0;
-        (*m).data_off = HEADROOM.min((*m).buf_len);
-        (*m).data_len = 0;
+        (*m).set_packet_type(0);
+        (*m).set_data_off(HEADROOM.min((*m).buf_len()));
+        (*m).set_data_len(0);
     }
 }
 
@@ -358,7 +358,7 @@ unsafe fn is_plain(m: *mut ffi::rte_mbuf) -> bool {
     // SAFETY: per the contract; refcnt is read with a relaxed atomic load like
     // rte_mbuf_refcnt_read.
     unsafe {
-        let refcnt = AtomicU16::from_ptr(std::ptr::addr_of_mut!((*m).refcnt));
+        let refcnt = AtomicU16::from_ptr(ffi::rte_mbuf::refcnt_ptr(m));
         refcnt.load(Ordering::Relaxed) == 1
             && (*m).ol_flags & (ffi::RTE_MBUF_F_INDIRECT | ffi::RTE_MBUF_F_EXTERNAL) == 0
             && (*m).next.is_null()
@@ -375,8 +375,8 @@ unsafe fn free(m: *mut ffi::rte_mbuf) {
     // SAFETY: per the contract.
     unsafe {
         if ffi::MEMPOOL_PLAIN_FAST_PATH && is_plain(m) {
-            if (*m).nb_segs != 1 {
-                (*m).nb_segs = 1;
+            if (*m).nb_segs() != 1 {
+                (*m).set_nb_segs(1);
             }
             let obj = m.cast::<c_void>();
             put_any((*m).pool, &obj, 1);
@@ -414,8 +414,8 @@ unsafe fn free_bulk(ms: *mut *mut ffi::rte_mbuf, n: usize) {
             }
             for i in start..end {
                 let m = *ms.add(i);
-                if (*m).nb_segs != 1 {
-                    (*m).nb_segs = 1;
+                if (*m).nb_segs() != 1 {
+                    (*m).set_nb_segs(1);
                 }
             }
             put_any(pool, ms.add(start).cast::<*mut c_void>(), (end - start) as u32);
@@ -453,8 +453,7 @@ impl<'p> Mbuf<'p> {
     #[inline(always)]
     fn header_exclusive(&self) -> bool {
         // SAFETY: a live packet; DPDK updates refcnt atomically.
-        let refcnt =
-            unsafe { AtomicU16::from_ptr(std::ptr::addr_of_mut!((*self.ptr.as_ptr()).refcnt)) };
+        let refcnt = unsafe { AtomicU16::from_ptr(ffi::rte_mbuf::refcnt_ptr(self.ptr.as_ptr())) };
         refcnt.load(Ordering::Relaxed) == 1
     }
 
@@ -487,8 +486,8 @@ impl<'p> Mbuf<'p> {
         // SAFETY: data_off + data_len lie within the segment's initialised data room.
         unsafe {
             std::slice::from_raw_parts(
-                m.buf_addr.cast::<u8>().add(m.data_off as usize),
-                m.data_len as usize,
+                m.buf_addr.cast::<u8>().add(m.data_off() as usize),
+                m.data_len() as usize,
             )
         }
     }
@@ -504,7 +503,7 @@ impl<'p> Mbuf<'p> {
         }
         let (addr, off, len) = {
             let m = self.raw();
-            (m.buf_addr.cast::<u8>(), m.data_off as usize, m.data_len as usize)
+            (m.buf_addr.cast::<u8>(), m.data_off() as usize, m.data_len() as usize)
         };
         // SAFETY: as in `data`; the packet and its buffer are ours alone (checked above)
         // and `&mut self` is exclusive.
@@ -515,7 +514,7 @@ impl<'p> Mbuf<'p> {
     #[doc(alias = "rte_pktmbuf_data_len")]
     #[inline]
     pub fn len(&self) -> usize {
-        self.raw().data_len as usize
+        self.raw().data_len() as usize
     }
 
     /// Whether the first segment holds no byte.
@@ -528,20 +527,20 @@ impl<'p> Mbuf<'p> {
     #[doc(alias = "rte_pktmbuf_pkt_len")]
     #[inline]
     pub fn pkt_len(&self) -> usize {
-        self.raw().pkt_len as usize
+        self.raw().pkt_len() as usize
     }
 
     /// How many segments the packet has.
     #[inline]
     pub fn segments(&self) -> u16 {
-        self.raw().nb_segs
+        self.raw().nb_segs()
     }
 
     /// Bytes free in front of the data (`rte_pktmbuf_headroom`).
     #[doc(alias = "rte_pktmbuf_headroom")]
     #[inline]
     pub fn headroom(&self) -> usize {
-        self.raw().data_off as usize
+        self.raw().data_off() as usize
     }
 
     /// Bytes free after the data of the last segment (`rte_pktmbuf_tailroom`).
@@ -616,7 +615,7 @@ impl<'p> Mbuf<'p> {
     pub fn room_mut(&mut self) -> Result<&mut [u8], MbufError> {
         let (addr, off, buf_len, segments) = {
             let m = self.raw();
-            (m.buf_addr.cast::<u8>(), m.data_off as usize, m.buf_len as usize, m.nb_segs)
+            (m.buf_addr.cast::<u8>(), m.data_off() as usize, m.buf_len() as usize, m.nb_segs())
         };
         if segments != 1 {
             return Err(MbufError::Segmented { segments });
@@ -641,20 +640,20 @@ impl<'p> Mbuf<'p> {
             return Err(MbufError::Shared);
         }
         let m = self.raw();
-        if m.nb_segs != 1 {
-            return Err(MbufError::Segmented { segments: m.nb_segs });
+        if m.nb_segs() != 1 {
+            return Err(MbufError::Segmented { segments: m.nb_segs() });
         }
-        let room = m.buf_len as usize - m.data_off as usize;
+        let room = m.buf_len() as usize - m.data_off() as usize;
         if len > room {
-            let available = room.saturating_sub(m.data_len as usize);
-            let requested = len - m.data_len as usize;
+            let available = room.saturating_sub(m.data_len() as usize);
+            let requested = len - m.data_len() as usize;
             return Err(MbufError::NoTailroom { requested, available });
         }
         // SAFETY: a one-segment packet owned by this handle; the length fits its room.
         unsafe {
             let m = self.ptr.as_ptr();
-            (*m).data_len = len as u16;
-            (*m).pkt_len = len as u32;
+            (*m).set_data_len(len as u16);
+            (*m).set_pkt_len(len as u32);
         }
         Ok(())
     }
@@ -687,7 +686,7 @@ impl<'p> Mbuf<'p> {
             return Err(MbufError::Shared);
         }
         // SAFETY: a live packet.
-        let available = unsafe { (*ffi::rte_pktmbuf_lastseg(self.ptr.as_ptr())).data_len };
+        let available = unsafe { (*ffi::rte_pktmbuf_lastseg(self.ptr.as_ptr())).data_len() };
         let available = available as usize;
         let len = u16::try_from(n).ok().filter(|_| n <= available);
         let len = len.ok_or(MbufError::TooShort { requested: n, available })?;
@@ -731,7 +730,7 @@ impl<'p> Mbuf<'p> {
     /// The port the packet was received on, if any.
     #[inline]
     pub fn port(&self) -> Option<u16> {
-        let port = self.raw().port;
+        let port = self.raw().port();
         (port != ffi::RTE_MBUF_PORT_INVALID as u16).then_some(port)
     }
 
@@ -739,17 +738,15 @@ impl<'p> Mbuf<'p> {
     #[inline]
     pub fn rss_hash(&self) -> Option<u32> {
         let m = self.raw();
-        // SAFETY: the hash union is plain initialised data; `rss` is what DPDK reads when
-        // the flag is set.
-        let rss = unsafe { m.__bindgen_anon_2.hash.rss };
+        // `rss` is what DPDK reads when the flag is set.
+        let rss = m.hash_rss();
         (m.ol_flags & ffi::RTE_MBUF_F_RX_RSS_HASH as u64 != 0).then_some(rss)
     }
 
     /// The packet type the device recognised (`RTE_PTYPE_*` bits), when it set one.
     #[inline]
     pub fn packet_type(&self) -> Option<u32> {
-        // SAFETY: the union's `packet_type` covers all its bit fields.
-        let ptype = unsafe { self.raw().__bindgen_anon_1.packet_type };
+        let ptype = self.raw().packet_type();
         (ptype != 0).then_some(ptype)
     }
 
