@@ -222,6 +222,10 @@ fn registered_threads_use_their_lcore_cache_and_other_threads_a_cache_of_their_o
             assert!(cache_len(&pool, lcore) > 0, "a registered thread has a cache");
             assert_eq!(pool.in_use(), 0);
         });
+    });
+    // One thread after the other: each counts what is out of the pool, and the other
+    // one's objects would be in its count.
+    std::thread::scope(|s| {
         s.spawn(|| {
             assert_eq!(LcoreId::current(), None);
             let mut cache = pool.cache(32, socket()).unwrap();
