@@ -7,8 +7,8 @@ use std::time::Duration;
 use dpdk::numa::Topology;
 use dpdk::{EalBuilder, Error, LcoreId, Memory, SocketId};
 use dpdk_tests::{
-    assert_child_passed, eal, logged, memory_mode, require_child, run_child, unique_name,
-    worker_turn,
+    assert_child_passed, eal, logged, memory_mode, require_child, run_child, run_child_quiet,
+    unique_name, worker_turn,
 };
 
 #[test]
@@ -405,34 +405,160 @@ fn a_malformed_argument_is_a_clear_error() {
 #[ignore = "runs in a child process of a_malformed_argument_is_a_clear_error"]
 fn child_malformed_argument() {
     require_child();
-    // A net_ring device whose ring names DPDK could not make, and a NUL byte, are refused
-    // before the process's one attempt is used.
+    // A net_ring device whose ring names DPDK could not make, a NUL byte, and options the
+    // EAL cannot parse (DPDK 25.11 would exit the process on them) are refused before
+    // the process's one attempt is used.
     match dpdk_tests::builder().vdev("net_ring_name_too_long").build() {
         Err(Error::NameTooLong { max: 17, .. }) => {}
         other => panic!("a long net_ring name gave {other:?}"),
     }
-    match dpdk_tests::builder().arg("--file-prefix=a\0b").build() {
+    let refused = |arg: &str, expected: &str| match dpdk_tests::builder().arg(arg).build() {
         Err(Error::InvalidArgument { call, message }) => {
             assert_eq!(call.function, "rte_eal_init");
-            assert!(message.contains("NUL"), "{message}");
+            assert!(message.contains(expected), "{arg:?}: {message}");
+            assert!(message.contains("nothing was initialised"), "{message}");
         }
-        other => panic!("a NUL byte gave {other:?}"),
-    }
-    let err = dpdk_tests::builder().arg("--no-such-eal-option").build().unwrap_err();
+        other => panic!("{arg:?} gave {other:?}"),
+    };
+    refused("--file-prefix=a\0b", "NUL");
+    refused("--no-such-eal-option", "unknown EAL option \"--no-such-eal-option\"");
+    refused("--vmware-tsc-map=yes", "takes no value");
+    refused("--main-lcore=1", "given twice");
+    refused("--proc-type", "needs a value");
+    // A value only DPDK can judge: its own refusal, with its own words.
+    let err = dpdk_tests::builder().arg("--proc-type=bogus").build().unwrap_err();
     match &err {
         Error::EalInit { errno, args, log, .. } => {
             assert_eq!(*errno, 22, "EINVAL");
-            assert!(args.contains(&"--no-such-eal-option".to_owned()));
-            assert!(log.iter().any(|l| l.contains("Invalid 'command line' arguments")), "{log:?}");
+            assert!(args.contains(&"--proc-type=bogus".to_owned()));
+            assert!(
+                log.iter().any(|l| l.to_lowercase().contains("invalid process type")),
+                "{log:?}"
+            );
         }
-        other => panic!("malformed argument gave {other:?}"),
+        other => panic!("a bad process type gave {other:?}"),
     }
     let text = err.to_string();
-    assert!(text.contains("--no-such-eal-option") && text.contains("Invalid argument"), "{text}");
+    assert!(text.contains("--proc-type=bogus") && text.contains("Invalid argument"), "{text}");
     match dpdk_tests::builder().build() {
         Err(Error::EalAlreadyInitialized { state }) => assert!(state.contains("failed"), "{state}"),
         other => panic!("a second attempt gave {other:?}"),
     }
+}
+
+/// Our EAL option table (`dpdk::eal::options`) against the installed EAL itself: the
+/// names against what its `--help` lists, and each option's arity by handing DPDK the
+/// wrong one and reading its parser's complaint. A release that adds, drops or changes
+/// an option fails here, not in a user's process.
+#[test]
+fn eal_option_table_matches_the_installed_eal() {
+    use dpdk::eal::options::{self, Arity};
+    let release = options::release();
+    let help = raw_eal_init("--help", &["--help"]);
+    let mut listed: Vec<String> = help
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '[' || c == '(')
+        .filter_map(|word| {
+            let name = word.split(['=', '<']).next()?;
+            let long = name.strip_prefix("--").is_some_and(|n| {
+                n.starts_with(|c: char| c.is_ascii_lowercase())
+                    && n.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            });
+            let short = name.len() == 2
+                && name.starts_with('-')
+                && name.as_bytes()[1].is_ascii_alphabetic();
+            (long || short).then(|| name.to_owned())
+        })
+        .collect();
+    listed.sort();
+    listed.dedup();
+    let mut ours: Vec<String> = options::known(release).map(|(n, _)| n.to_owned()).collect();
+    ours.sort();
+    assert_eq!(ours, listed, "our table (left) against DPDK {release:?}'s --help (right)");
+
+    // What the two parsers say: getopt_long (22.11, 24.11) and rte_argparse (25.11).
+    const MISSING: [&str; 2] = ["requires an argument", "doesn't have value"];
+    const UNWANTED: [&str; 3] = ["doesn't allow an argument", "should not take value", "unknown"];
+    const PARSE: [&str; 5] =
+        ["requires an argument", "doesn't", "should not", "unrecognized", "unknown argument"];
+    let strict_repeats = release >= (25, 11);
+    let mut probes: Vec<(String, Vec<String>, &str)> = Vec::new();
+    for (name, arity) in options::known(release) {
+        let arity_probe = match arity {
+            Arity::Required => Some((vec![name.to_owned()], "needs a value")),
+            Arity::None if name.starts_with("--") => Some((vec![format!("{name}=x")], "no value")),
+            Arity::None => None,
+            Arity::Optional => {
+                Some((vec![name.to_owned(), "--proc-type=bogus".to_owned()], "optional value"))
+            }
+        };
+        probes.extend(arity_probe.map(|(words, what)| (name.to_owned(), words, what)));
+        if strict_repeats && !["-h", "--help", "-v", "--version"].contains(&name) {
+            let once: Vec<String> = match arity {
+                Arity::Required => vec![name.to_owned(), "x".to_owned()],
+                _ => vec![name.to_owned()],
+            };
+            let mut twice = [once.clone(), once].concat();
+            twice.push("--proc-type=bogus".to_owned());
+            let what = if options::REPEATABLE.contains(&name) { "repeatable" } else { "once" };
+            probes.push((name.to_owned(), twice, what));
+        }
+    }
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let jobs: Vec<_> = probes
+            .chunks(probes.len().div_ceil(4))
+            .map(|chunk| {
+                scope.spawn(move || {
+                    let mut failures = Vec::new();
+                    for (name, words, what) in chunk {
+                        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+                        let out = raw_eal_init(name, &words);
+                        let said = |texts: &[&str]| texts.iter().any(|t| out.contains(t));
+                        let returned = out.contains("rte_eal_init returned");
+                        let ok = match *what {
+                            "needs a value" => said(&MISSING),
+                            "no value" => said(&UNWANTED),
+                            "optional value" => returned && !said(&PARSE),
+                            "once" => out.contains("multiple times"),
+                            _ => !out.contains("multiple times"),
+                        };
+                        if !ok {
+                            failures.push(format!("{name} ({what}), {words:?}:\n{out}"));
+                        }
+                    }
+                    failures
+                })
+            })
+            .collect();
+        jobs.into_iter().flat_map(|j| j.join().unwrap()).collect()
+    });
+    assert!(failures.is_empty(), "DPDK {release:?} disagrees:\n{}", failures.join("\n"));
+}
+
+/// Output (stdout and stderr) of a child that calls `rte_eal_init` itself with `words`
+/// after a few options that keep it from touching anything shared (unless `probed` is
+/// one of them), bypassing our checks.
+fn raw_eal_init(probed: &str, words: &[&str]) -> String {
+    let mut all: Vec<&str> =
+        ["--no-pci", "--in-memory"].into_iter().filter(|w| *w != probed).collect();
+    all.extend(words);
+    let joined = all.join("\u{1f}");
+    let out = run_child_quiet("child_raw_eal_init", &[("DPDK_RS_RAW_EAL_WORDS", &joined)]);
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+#[test]
+#[ignore = "runs in a child process of eal_option_table_matches_the_installed_eal"]
+fn child_raw_eal_init() {
+    require_child();
+    let words = std::env::var("DPDK_RS_RAW_EAL_WORDS").unwrap();
+    let mut args = vec![std::ffi::CString::new("dpdk-tests").unwrap()];
+    args.extend(words.split('\u{1f}').map(|w| std::ffi::CString::new(w).unwrap()));
+    let mut argv: Vec<*mut std::ffi::c_char> = args.iter().map(|a| a.as_ptr().cast_mut()).collect();
+    // SAFETY: argv holds valid NUL-terminated strings that outlive the call (the process
+    // exits right after it); nothing else in this child initialises DPDK.
+    let rc = unsafe { dpdk::ffi::rte_eal_init(argv.len() as i32, argv.as_mut_ptr()) };
+    println!("rte_eal_init returned {rc}");
+    std::process::exit(0);
 }
 
 #[test]

@@ -181,7 +181,7 @@ pub fn run_child(test: &str, envs: &[(&str, &str)]) -> Output {
 /// the child inside a network namespace.
 pub fn run_child_under(wrapper: &[&str], test: &str, envs: &[(&str, &str)]) -> Output {
     let exe = std::env::current_exe().expect("the test binary's path");
-    let mut command = match wrapper.split_first() {
+    let command = match wrapper.split_first() {
         Some((program, args)) => {
             let mut c = Command::new(program);
             c.args(args).arg(exe);
@@ -189,12 +189,7 @@ pub fn run_child_under(wrapper: &[&str], test: &str, envs: &[(&str, &str)]) -> O
         }
         None => Command::new(exe),
     };
-    let output = command
-        .args([test, "--exact", "--ignored", "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, "1")
-        .envs(envs.iter().copied())
-        .output()
-        .expect("start the child test process");
+    let output = child_output(command, test, envs);
     eprintln!(
         "--- child {test}: {}\n--- stdout:\n{}--- stderr:\n{}",
         output.status,
@@ -202,6 +197,21 @@ pub fn run_child_under(wrapper: &[&str], test: &str, envs: &[(&str, &str)]) -> O
         String::from_utf8_lossy(&output.stderr)
     );
     output
+}
+
+/// [`run_child`] without echoing the child's output (for tests that start many).
+pub fn run_child_quiet(test: &str, envs: &[(&str, &str)]) -> Output {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    child_output(Command::new(exe), test, envs)
+}
+
+fn child_output(mut command: Command, test: &str, envs: &[(&str, &str)]) -> Output {
+    command
+        .args([test, "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+        .env(CHILD_ENV, "1")
+        .envs(envs.iter().copied())
+        .output()
+        .expect("start the child test process")
 }
 
 /// Asserts that a child started by [`run_child`] ran exactly its one test and passed.

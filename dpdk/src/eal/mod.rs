@@ -1,6 +1,8 @@
 //! The Environment Abstraction Layer: one-shot initialisation, the [`Eal`] handle that
 //! keeps it alive, and its cleanup.
 
+pub mod options;
+
 use std::ffi::{c_char, CString};
 use std::fmt;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
@@ -363,6 +365,14 @@ impl EalBuilder {
                     "argument {bad:?} holds a NUL byte (nothing was initialised; the EAL can \
                      still be built)"
                 ),
+            });
+        }
+        // From 25.11 on, DPDK exits the process on an option it cannot parse; every
+        // release gets the same typed error, and the attempt is not used up.
+        if let Err(why) = options::check(&args, options::release()) {
+            return Err(Error::InvalidArgument {
+                call: Call::new("rte_eal_init", format!("{args:?}")),
+                message: format!("{why} (nothing was initialised; the EAL can still be built)"),
             });
         }
         if let Err(state) =

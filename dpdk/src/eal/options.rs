@@ -115,6 +115,11 @@ pub const OPTIONS: &[EalOption] = &[
     opt("--vmware-tsc-map", N, ALL),
 ];
 
+/// Options that may be given more than once. From 25.11 on, the EAL exits the process
+/// when any other option is repeated; [`check`] refuses such repeats on every release.
+pub const REPEATABLE: &[&str] =
+    &["-a", "--allow", "-b", "--block", "-d", "--driver-path", "--vdev", "--log-level", "--trace"];
+
 /// `--syslog` takes its facility optionally since the 24.03 log rework.
 const SYSLOG_OPTIONAL_SINCE: (u32, u32) = LOG_REWORK;
 
@@ -153,6 +158,7 @@ pub fn release() -> (u32, u32) {
 /// parse time (values themselves are DPDK's to judge). Arguments after `--` are the
 /// application's and not looked at.
 pub fn check(args: &[String], release: (u32, u32)) -> Result<(), String> {
+    let mut seen: Vec<&str> = Vec::new();
     let mut rest = args.iter().skip(1);
     while let Some(arg) = rest.next() {
         if arg == "--" {
@@ -175,6 +181,10 @@ pub fn check(args: &[String], release: (u32, u32)) -> Result<(), String> {
             )
         };
         let arity = lookup(name, release).ok_or_else(unknown)?;
+        if seen.contains(&name) && !REPEATABLE.contains(&name) {
+            return Err(format!("the EAL option {name} is given twice (in {arg:?})"));
+        }
+        seen.push(name);
         let short = !name.starts_with("--");
         match arity {
             Arity::None if inline_value && short => {
@@ -185,10 +195,8 @@ pub fn check(args: &[String], release: (u32, u32)) -> Result<(), String> {
             Arity::None if inline_value => {
                 return Err(format!("{arg:?}: the EAL option {name} takes no value"))
             }
-            Arity::Required if !inline_value => {
-                if rest.next().is_none() {
-                    return Err(format!("the EAL option {name} needs a value and has none"));
-                }
+            Arity::Required if !inline_value && rest.next().is_none() => {
+                return Err(format!("the EAL option {name} needs a value and has none"));
             }
             Arity::Optional if inline_value && short => {
                 return Err(format!(
@@ -217,16 +225,13 @@ mod tests {
     fn accepts_what_the_eal_parses() {
         for release in [OLD, (24, 11), NEW] {
             let ok = args(&[
-                "-l",
-                "0,1",
-                "-l0",
+                "-l0,1",
                 "--main-lcore=0",
                 "--no-huge",
                 "-m",
                 "64",
                 "--vdev",
                 "net_null0",
-                "--huge-unlink",
                 "--huge-unlink=always",
                 "--log-level=8",
                 "--",
@@ -237,6 +242,7 @@ mod tests {
         }
         assert_eq!(check(&args(&["--numa-mem=64", "-R"]), NEW), Ok(()));
         assert_eq!(check(&args(&["--syslog"]), (24, 11)), Ok(()));
+        assert_eq!(check(&args(&["--vdev=net_null0", "--vdev", "net_null1"]), NEW), Ok(()));
     }
 
     #[test]
@@ -254,6 +260,8 @@ mod tests {
             (&["--no-h"], OLD, "unknown"),
             (&["stray"], OLD, "not an EAL option"),
             (&["-"], OLD, "not an EAL option"),
+            (&["-m", "64", "-m", "128"], OLD, "given twice"),
+            (&["--no-huge", "--no-huge"], NEW, "given twice"),
         ];
         for (words, release, expected) in cases {
             let err = check(&args(words), *release).unwrap_err();
