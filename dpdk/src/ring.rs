@@ -107,7 +107,7 @@ use std::marker::PhantomData;
 use std::mem::MaybeUninit;
 use std::ops::{Deref, DerefMut};
 use std::ptr::NonNull;
-use std::sync::atomic::{fence, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use crate::eal::Eal;
@@ -474,7 +474,12 @@ impl RingPtr {
         // SAFETY: per the contract; the head of a live ring.
         unsafe {
             let head = self.head::<PROD>();
-            let old = head.load(Ordering::Relaxed);
+            // The orderings are those of DPDK 25.11's C11 ring (rte_ring_c11_pvt.h,
+            // __rte_ring_headtail_move_head), the strictest of the releases we support:
+            // acquire on our head (A0, so their tail is read after it), acquire on their
+            // tail (A1), release/acquire on the head's compare-and-swap (R1/A2). On x86
+            // they compile to what the generic C ring does (plain loads, `lock cmpxchg`).
+            let old = head.load(Ordering::Acquire);
             let c = self.measure::<PROD>(old, n, fixed)?;
             if single {
                 head.store(c.new, Ordering::Relaxed);
@@ -483,7 +488,7 @@ impl RingPtr {
             // One attempt here; another side's claim in between sends us to the retry
             // loop, out of line, so that the path of a poll that finds nothing (the hot
             // path of an idle consumer) is straight: two loads, a compare, no loop.
-            match head.compare_exchange_weak(old, c.new, Ordering::Relaxed, Ordering::Relaxed) {
+            match head.compare_exchange_weak(old, c.new, Ordering::Release, Ordering::Acquire) {
                 Ok(_) => Ok(c),
                 Err(now) => self.claim_contended::<PROD>(now, n, fixed),
             }
@@ -508,7 +513,7 @@ impl RingPtr {
             let head = self.head::<PROD>();
             loop {
                 let c = self.measure::<PROD>(old, n, fixed)?;
-                match head.compare_exchange_weak(old, c.new, Ordering::Relaxed, Ordering::Relaxed) {
+                match head.compare_exchange_weak(old, c.new, Ordering::Release, Ordering::Acquire) {
                     Ok(_) => return Ok(c),
                     Err(now) => old = now,
                 }
@@ -542,8 +547,7 @@ impl RingPtr {
         // SAFETY: fields of a live ring.
         unsafe {
             let base = if PROD { (*self.r.as_ptr()).capacity } else { 0 };
-            // DPDK's rte_smp_rmb between reading our head and their tail.
-            fence(Ordering::Acquire);
+            // Read after our head (acquired by the caller), as the C ring's A1.
             let tail = atomic(std::ptr::addr_of_mut!((*theirs).tail)).load(Ordering::Acquire);
             let room = base.wrapping_add(tail).wrapping_sub(old);
             // Too little room: a bulk takes nothing, a burst what there is. (Written as
