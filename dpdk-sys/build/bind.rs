@@ -110,12 +110,14 @@ fn emit_layout_cfgs(bindings: &str) {
 fn probe_config(dpdk: &Dpdk, out_dir: &std::path::Path) {
     // The mbuf and ethdev fast paths ported to Rust (alloc/free, rx/tx burst) sit on the
     // mempool's and add only mbuf sanity checks (RTE_LIBRTE_MBUF_DEBUG) and fast-path
-    // trace points, so one switch covers them all.
-    const EXTRAS: [&str; 4] = [
+    // trace points (and, from 25.11, mbuf history marks), so one switch covers them all.
+    const EXTRAS: [&str; 5] = [
         "RTE_LIBRTE_MEMPOOL_STATS",
         "RTE_LIBRTE_MEMPOOL_DEBUG",
         "RTE_ENABLE_TRACE_FP",
         "RTE_LIBRTE_MBUF_DEBUG",
+        // 25.11: alloc/free and the rx/tx bursts also mark each mbuf's history.
+        "RTE_MBUF_HISTORY_DEBUG",
     ];
     let probe = out_dir.join("config_probe.c");
     let mut text = String::from("#include <rte_config.h>\n");
