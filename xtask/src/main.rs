@@ -13,6 +13,7 @@
 mod bench;
 mod demo;
 mod hugepages;
+mod lts;
 mod run;
 mod setup;
 mod suite;
@@ -38,12 +39,18 @@ Commands:
              [5/6] cargo nextest run --workspace --all-targets DPDK_RS_MEMORY=no-huge
                    (cargo test ... when cargo-nextest is not installed)
              [6/6] cargo test --workspace --doc              (hugepages if available)
-           stops at the first failure with `FAILED: <step>` and a non-zero exit
-  bench    set up, then cargo bench -p dpdk-bench (results: BENCHMARKS.md)
+           stops at the first failure with `FAILED: <step>` and a non-zero exit;
   setup    only install what is missing and set up hugepages; print the state
   help     this text
 
+           then, as root, the same in a Debian chroot for each other LTS release
+           (24.11 in trixie, 25.11 in sid; made with debootstrap when missing and
+           kept in /var/cache/dpdk-rs); prints which DPDK versions ran
+  bench    set up, then cargo bench -p dpdk-bench (results: BENCHMARKS.md)
+
 Options:
+  --dpdk V    (test) only DPDK release V (22.11, 24.11, 25.11), in its chroot unless
+              the host has it; `--dpdk host` only the host's DPDK
   --quick     (test) skip fmt and clippy, for local iteration
   --no-setup  (demo, test, bench) install nothing and leave hugepages alone; the
               memory mode is decided from what the machine already offers
@@ -52,7 +59,8 @@ Set-up, as root: apt-get installs the missing packages, 512 x 2 MiB hugepages ar
 reserved through /proc/sys/vm/nr_hugepages and hugetlbfs is mounted at /dev/hugepages.
 Not root: the exact sudo command is printed and nothing is installed. Without
 hugepages everything runs with --no-huge (DPDK_RS_MEMORY=no-huge) after a loud notice.
-With CI=true, the hugepage test pass fails instead of being skipped. demo and bench
+With CI=true, the hugepage test pass fails instead of being skipped, and so does an
+LTS release whose chroot cannot be made or entered. demo and bench
 keep a DPDK_RS_MEMORY already set in the environment.";
 
 /// The sub-command to run.
@@ -79,6 +87,19 @@ struct Options {
     quick: bool,
     /// `--no-setup`: install nothing, leave hugepages as they are.
     no_setup: bool,
+    /// `--dpdk`: which DPDK releases the test command runs on.
+    dpdk: Releases,
+}
+
+/// Which DPDK releases `test` runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Releases {
+    /// The host's, then every other tested LTS in its chroot.
+    All,
+    /// The host's only (`--dpdk host`; what runs inside a chroot).
+    Host,
+    /// One release (`--dpdk 24.11`).
+    One((u32, u32)),
 }
 
 /// Parses the arguments after `cargo xtask`.
@@ -90,8 +111,17 @@ where
     let mut command = None;
     let mut quick = false;
     let mut no_setup = false;
-    for arg in args {
+    let mut dpdk = Releases::All;
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
         match arg.as_ref() {
+            "--dpdk" => {
+                let value = args.next().ok_or("`--dpdk` needs a release (or `host`)")?;
+                dpdk = match value.as_ref() {
+                    "host" => Releases::Host,
+                    release => Releases::One(lts::parse_release(release)?),
+                };
+            }
             "--quick" => quick = true,
             "--no-setup" => no_setup = true,
             "-h" | "--help" | "help" => return Ok(Options::help()),
@@ -118,13 +148,16 @@ where
     if no_setup && matches!(command, Command::Setup | Command::Help) {
         return Err("`--no-setup` only applies to `demo`, `test` and `bench`".to_owned());
     }
-    Ok(Options { command, quick, no_setup })
+    if dpdk != Releases::All && command != Command::Test {
+        return Err("`--dpdk` only applies to `test`".to_owned());
+    }
+    Ok(Options { command, quick, no_setup, dpdk })
 }
 
 impl Options {
     /// The options that print the help.
     fn help() -> Options {
-        Options { command: Command::Help, quick: false, no_setup: false }
+        Options { command: Command::Help, quick: false, no_setup: false, dpdk: Releases::All }
     }
 }
 
@@ -197,14 +230,68 @@ fn dispatch(options: Options) -> Result<(), Failure> {
             let state = prepare(options.no_setup)?;
             bench::run(memory_mode_for_programs(&state))
         }
-        Command::Test => {
-            let state = prepare(options.no_setup)?;
-            if !options.no_setup && !options.quick {
-                setup::ensure_rust_components()?;
-            }
-            suite::run(&state, options.quick)
-        }
+        Command::Test => test(options),
     }
+}
+
+/// `cargo xtask test`: the host's DPDK, then the other LTS releases in their chroots.
+fn test(options: Options) -> Result<(), Failure> {
+    let mut host = setup::dpdk_version();
+    // A fresh machine has no DPDK yet: the set-up installs the host's first.
+    let mut state = None;
+    if host.is_none() || !matches!(options.dpdk, Releases::One(_)) {
+        state = Some(prepare(options.no_setup)?);
+        host = setup::dpdk_version();
+    }
+    let host_release = host.as_deref().and_then(setup::versions::parse_version);
+    let others: Vec<(u32, u32)> = match options.dpdk {
+        Releases::Host => Vec::new(),
+        Releases::One(r) if Some(r) == host_release => Vec::new(),
+        Releases::One(r) => vec![r],
+        Releases::All => setup::versions::TESTED_LTS
+            .iter()
+            .copied()
+            .filter(|r| Some(*r) != host_release)
+            .collect(),
+    };
+    let host_too = !matches!(options.dpdk, Releases::One(r) if Some(r) != host_release);
+    let mut ran = Vec::new();
+    let started = std::time::Instant::now();
+    if host_too {
+        let state = match state {
+            Some(state) => state,
+            None => prepare(options.no_setup)?,
+        };
+        if !options.no_setup && !options.quick {
+            setup::ensure_rust_components()?;
+        }
+        suite::run(&state, options.quick)?;
+        ran.push(format!("{} (host)", host.as_deref().unwrap_or("?")));
+    }
+    let ci = suite::is_ci(std::env::var("CI").ok().as_deref());
+    let mut not_run = Vec::new();
+    for release in others {
+        let name = lts::release_name(release);
+        let chroot = match lts::prepare_release(release) {
+            Ok(chroot) => chroot,
+            Err(why) if ci => return Err(Failure(format!("{why} (CI=true: every LTS must run)"))),
+            Err(why) => {
+                eprintln!();
+                eprintln!("!!! DPDK {name} NOT TESTED: {why}");
+                eprintln!("!!! (under CI=true this fails the run)");
+                not_run.push(name);
+                continue;
+            }
+        };
+        ran.push(lts::run_release(release, &chroot, options.quick)?);
+    }
+    println!();
+    println!("DPDK versions run: {}", ran.join(", "));
+    if !not_run.is_empty() {
+        println!("DPDK versions NOT run: {}", not_run.join(", "));
+    }
+    println!("all versions: {}", run::format_duration(started.elapsed()));
+    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -239,7 +326,12 @@ mod tests {
         assert_eq!(parse(&["setup"]).unwrap().command, Command::Setup);
         assert_eq!(parse(&["bench", "--no-setup"]).unwrap().command, Command::Bench);
         let test = parse(&["test", "--quick", "--no-setup"]).unwrap();
-        assert_eq!(test, Options { command: Command::Test, quick: true, no_setup: true });
+        assert_eq!(
+            test,
+            Options { command: Command::Test, quick: true, no_setup: true, dpdk: Releases::All }
+        );
+        assert_eq!(parse(&["test", "--dpdk", "24.11"]).unwrap().dpdk, Releases::One((24, 11)));
+        assert_eq!(parse(&["test", "--dpdk", "host"]).unwrap().dpdk, Releases::Host);
         assert_eq!(parse(&["--quick", "test"]).unwrap(), parse(&["test", "--quick"]).unwrap());
         assert_eq!(parse(&["test", "--help"]).unwrap().command, Command::Help);
     }
@@ -251,5 +343,8 @@ mod tests {
         assert!(parse(&["demo", "test"]).is_err());
         assert!(parse(&["demo", "--quick"]).is_err());
         assert!(parse(&["setup", "--no-setup"]).is_err());
+        assert!(parse(&["test", "--dpdk"]).is_err());
+        assert!(parse(&["test", "--dpdk", "23.11"]).is_err());
+        assert!(parse(&["demo", "--dpdk", "24.11"]).is_err());
     }
 }

@@ -173,7 +173,7 @@ fn find_libclang() -> Option<String> {
 }
 
 /// The installed DPDK version, from pkg-config.
-fn dpdk_version() -> Option<String> {
+pub fn dpdk_version() -> Option<String> {
     let pkg_config = env::var("PKG_CONFIG").unwrap_or_else(|_| "pkg-config".to_owned());
     output_of(&pkg_config, &["--modversion", "libdpdk"])
 }
