@@ -1314,7 +1314,7 @@ impl<'p> RxQueue<'_, 'p> {
     #[inline(always)]
     fn rx_raw(&mut self, dst: *mut *mut ffi::rte_mbuf, room: u16) -> u16 {
         let (port, queue) = (self.port.port.id, self.queue);
-        if !ffi::MEMPOOL_PLAIN_FAST_PATH {
+        if !crate::inline::ETHDEV {
             // SAFETY: a started port and a configured queue that only this handle polls;
             // room for `room` pointers.
             return unsafe { ffi::rte_eth_rx_burst(port, queue, dst, room) };
@@ -1384,7 +1384,7 @@ impl<'p> TxQueue<'_, 'p> {
     #[inline(always)]
     fn tx_raw(&mut self, pkts: *mut *mut ffi::rte_mbuf, n: u16) -> u16 {
         let (port, queue) = (self.port.port.id, self.queue);
-        if !ffi::MEMPOOL_PLAIN_FAST_PATH {
+        if !crate::inline::ETHDEV {
             // SAFETY: a started port and a configured queue that only this handle uses;
             // `n` packets we own.
             return unsafe { ffi::rte_eth_tx_burst(port, queue, pkts, n) };

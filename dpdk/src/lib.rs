@@ -1,4 +1,4 @@
-//! Safe, zero-overhead, NUMA-explicit Rust over DPDK 22.11's EAL, memory and packet I/O
+//! Safe, zero-overhead, NUMA-explicit Rust over DPDK's (22.11, 24.11, 25.11) EAL, memory and packet I/O
 //! libraries.
 //!
 //! Start with [`EalBuilder`] to bring up the EAL, which gives an [`Eal`] handle. Every DPDK
@@ -35,6 +35,7 @@ pub mod error;
 pub mod ethdev;
 pub mod hash;
 pub mod hash_lf;
+pub mod inline;
 pub mod lcore;
 pub mod log;
 pub mod malloc;

@@ -374,7 +374,7 @@ unsafe fn is_plain(m: *mut ffi::rte_mbuf) -> bool {
 unsafe fn free(m: *mut ffi::rte_mbuf) {
     // SAFETY: per the contract.
     unsafe {
-        if ffi::MEMPOOL_PLAIN_FAST_PATH && is_plain(m) {
+        if crate::inline::MBUF && is_plain(m) {
             if (*m).nb_segs() != 1 {
                 (*m).set_nb_segs(1);
             }
@@ -398,7 +398,7 @@ unsafe fn free_bulk(ms: *mut *mut ffi::rte_mbuf, n: usize) {
         // SAFETY: indices below n are the caller's packets.
         unsafe {
             let first = *ms.add(start);
-            if !ffi::MEMPOOL_PLAIN_FAST_PATH || !is_plain(first) {
+            if !crate::inline::MBUF || !is_plain(first) {
                 ffi::rte_pktmbuf_free(first);
                 start += 1;
                 continue;

@@ -341,7 +341,7 @@ impl RawPool {
             return true; // DPDK's ring drivers fail a bulk of none (-ENOBUFS)
         }
         let mp = self.mp.as_ptr();
-        if !ffi::MEMPOOL_PLAIN_FAST_PATH {
+        if !crate::inline::MEMPOOL {
             // SAFETY: per the contract.
             return unsafe { ffi::rte_mempool_generic_get(mp, dst, n, cache) == 0 };
         }
@@ -378,7 +378,7 @@ impl RawPool {
         cache: *mut ffi::rte_mempool_cache,
     ) {
         let mp = self.mp.as_ptr();
-        if !ffi::MEMPOOL_PLAIN_FAST_PATH {
+        if !crate::inline::MEMPOOL {
             // SAFETY: per the contract.
             return unsafe { ffi::rte_mempool_generic_put(mp, src, n, cache) };
         }
@@ -412,7 +412,7 @@ impl RawPool {
         &self,
         cache: *mut ffi::rte_mempool_cache,
     ) -> Option<NonNull<c_void>> {
-        if ffi::MEMPOOL_PLAIN_FAST_PATH && !cache.is_null() {
+        if crate::inline::MEMPOOL && !cache.is_null() {
             // SAFETY: the calling thread's cache (per the contract); the top object.
             unsafe {
                 let len = (*cache).len;
@@ -435,7 +435,7 @@ impl RawPool {
     /// As `put`.
     #[inline(always)]
     pub(crate) unsafe fn put_one(&self, obj: *mut c_void, cache: *mut ffi::rte_mempool_cache) {
-        if ffi::MEMPOOL_PLAIN_FAST_PATH && !cache.is_null() {
+        if crate::inline::MEMPOOL && !cache.is_null() {
             // SAFETY: the calling thread's cache (per the contract), with room below the
             // flush threshold.
             unsafe {
@@ -517,7 +517,7 @@ pub(crate) unsafe fn put_any(mp: *mut ffi::rte_mempool, src: *const *mut c_void,
             (*mp).local_cache.add(lcore as usize)
         }
     };
-    if ffi::MEMPOOL_PLAIN_FAST_PATH && !cache.is_null() {
+    if crate::inline::MEMPOOL && !cache.is_null() {
         // SAFETY: the calling thread's lcore cache; room below the flush threshold.
         unsafe {
             let len = (*cache).len;

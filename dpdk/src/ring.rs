@@ -169,13 +169,13 @@ impl sealed::Sealed for Hts {}
 impl SyncMode for Multi {
     const PRODUCER_FLAG: u32 = 0;
     const CONSUMER_FLAG: u32 = 0;
-    const PORTED: bool = true;
+    const PORTED: bool = crate::inline::RING;
     const SINGLE: bool = false;
 }
 impl SyncMode for Single {
     const PRODUCER_FLAG: u32 = ffi::RING_F_SP_ENQ;
     const CONSUMER_FLAG: u32 = ffi::RING_F_SC_DEQ;
-    const PORTED: bool = true;
+    const PORTED: bool = crate::inline::RING;
     const SINGLE: bool = true;
 }
 impl SyncMode for Rts {
