@@ -1,4 +1,4 @@
-//! Raw FFI bindings to DPDK 22.11 LTS (EAL, lcores, logging, memory, malloc, memzone,
+//! Raw FFI bindings to DPDK (22.11, 24.11 and 25.11 LTS: EAL, lcores, logging, memory, malloc, memzone,
 //! mempool, ring, hash, mbuf, ethdev, vdev bus), generated at build time by bindgen from the installed headers.
 //!
 //! DPDK's `static inline` fast paths (`rte_mempool_get_bulk`, `rte_ring_enqueue_bulk`,
