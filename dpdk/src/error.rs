@@ -190,7 +190,7 @@ pub enum Error {
         /// The count asked for.
         requested: u16,
         /// What the device accepts.
-        limits: crate::ethdev::DescriptorLimits,
+        limits: DescriptorLimits,
     },
     /// The port is started already.
     #[error("{call}: port {port} is already started")]
@@ -492,5 +492,24 @@ mod tests {
     fn return_codes() {
         assert_eq!(check_rc(3, call).unwrap(), 3);
         assert!(matches!(check_rc(-libc::ENOENT, call), Err(Error::NotFound { .. })));
+    }
+}
+
+/// Descriptor counts a device accepts for a ring (`struct rte_eth_desc_lim`), as
+/// [`Error::DescriptorsRefused`] reports them; also at `dpdk::ethdev::DescriptorLimits`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DescriptorLimits {
+    /// At least this many.
+    pub min: u16,
+    /// At most this many.
+    pub max: u16,
+    /// A multiple of this.
+    pub align: u16,
+}
+
+impl DescriptorLimits {
+    /// Whether `n` descriptors are within the limits.
+    pub fn accepts(&self, n: u16) -> bool {
+        n >= self.min && n <= self.max && (self.align <= 1 || n % self.align == 0)
     }
 }

@@ -10,7 +10,7 @@
 //! This table is created without DPDK's concurrency flags: it is written through
 //! `&mut self` and read through `&self`, so any number of lcores may read it at once
 //! (it is `Sync`) while nobody writes. For one writer and many readers at the same time,
-//! see [`crate::hash_lf::ConcurrentHash`].
+//! see [`crate::concurrent_hash::ConcurrentHash`].
 //!
 //! # Capacity
 //! Without extendable buckets ([`HashOptions::extendable_buckets`]) a table may report
@@ -152,7 +152,7 @@ impl HashOptions {
     /// DPDK's reader/writer lock (`RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY`), for tables
     /// shared with C code. It adds no concurrency to [`Hash`](struct@Hash) (reads borrow, writes borrow
     /// exclusively); for one writer beside lock-free readers use
-    /// [`crate::hash_lf::ConcurrentHash`].
+    /// [`crate::concurrent_hash::ConcurrentHash`].
     ///
     /// DPDK's multi-writer add (`RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD`) is deliberately not
     /// offered: with it, DPDK indexes per-lcore free-slot caches by `rte_lcore_id()` on every

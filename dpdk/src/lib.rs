@@ -30,11 +30,16 @@
 
 pub use dpdk_sys as ffi;
 
+pub mod concurrent_hash;
 pub mod eal;
 pub mod error;
 pub mod ethdev;
 pub mod hash;
-pub mod hash_lf;
+/// The old path of [`concurrent_hash`] (its file was `hash_lf.rs`, after DPDK's
+/// lock-free flag); everything is there too.
+pub mod hash_lf {
+    pub use crate::concurrent_hash::*;
+}
 pub mod inline;
 pub mod lcore;
 pub mod log;
@@ -46,6 +51,7 @@ pub mod numa;
 pub mod ring;
 pub mod socket;
 mod unwind;
+pub(crate) mod vdev;
 
 pub use eal::{doc_eal, Eal, EalBuilder, IovaMode, Memory, ProcessType};
 pub use error::{Call, Error, Result};

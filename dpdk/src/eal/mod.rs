@@ -351,10 +351,10 @@ impl EalBuilder {
     pub fn build(&self) -> Result<Eal> {
         for vdev in &self.vdevs {
             let call = || Call::new("rte_eal_init", format!("--vdev {vdev}"));
-            crate::ethdev::check_vdev(vdev)
+            crate::vdev::check_vdev(vdev)
                 .map_err(|message| Error::InvalidArgument { call: call(), message })?;
             let name = vdev.split_once(',').map_or(vdev.as_str(), |(name, _)| name);
-            crate::ethdev::check_net_ring_name(name, call)?;
+            crate::vdev::check_net_ring_name(name, call)?;
         }
         let args = self.args();
         // Refused before the process's one attempt is taken: rte_eal_init is not called.

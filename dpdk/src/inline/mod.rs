@@ -43,3 +43,8 @@ pub fn report() -> String {
     [show("mempool", MEMPOOL), show("mbuf", MBUF), show("ethdev", ETHDEV), show("ring", RING)]
         .join(" ")
 }
+
+pub(crate) mod ethdev;
+pub(crate) mod mbuf;
+pub(crate) mod mempool;
+pub(crate) mod ring;

@@ -19,25 +19,25 @@
 //! that would let a dangling reference in. Each of these fails to compile:
 //!
 //! ```compile_fail
-//! use dpdk::hash_lf::ConcurrentHash;
+//! use dpdk::concurrent_hash::ConcurrentHash;
 //! fn shorten<'a>(h: ConcurrentHash<u32, &'static str>) -> ConcurrentHash<u32, &'a str> { h }
 //! ```
 //!
 //! ```compile_fail
-//! use dpdk::hash_lf::HashWriter;
+//! use dpdk::concurrent_hash::HashWriter;
 //! fn shorten<'a>(w: HashWriter<u32, &'static str>) -> HashWriter<u32, &'a str> { w }
 //! ```
 //!
 //! ```compile_fail
-//! use dpdk::hash_lf::HashReader;
+//! use dpdk::concurrent_hash::HashReader;
 //! fn shorten<'a>(r: HashReader<u32, &'static str>) -> HashReader<u32, &'a str> { r }
 //! ```
 //!
 //! while the same signatures with `V` kept compile:
 //!
 //! ```
-//! use dpdk::hash_lf::{HashReader, HashWriter};
-//! use dpdk::hash_lf::ConcurrentHash;
+//! use dpdk::concurrent_hash::{HashReader, HashWriter};
+//! use dpdk::concurrent_hash::ConcurrentHash;
 //! type V = &'static str;
 //! fn table(h: ConcurrentHash<u32, V>) -> ConcurrentHash<u32, V> { h }
 //! fn writer(w: HashWriter<u32, V>) -> HashWriter<u32, V> { w }
@@ -194,7 +194,7 @@ impl<K: HashKey, V: Send + Sync> ConcurrentHash<K, V> {
     /// ```
     /// # let eal = dpdk::doc_eal();
     /// use dpdk::hash::HashOptions;
-    /// use dpdk::hash_lf::ConcurrentHash;
+    /// use dpdk::concurrent_hash::ConcurrentHash;
     /// let (mut writer, table) = ConcurrentHash::<u32, String>::new("doc_lf", 1024, dpdk::SocketId::current(), HashOptions::new(), 4)?;
     /// writer.insert(1, "one".into())?;
     /// let mut reader = table.reader()?;
