@@ -201,13 +201,14 @@ pub fn prepare_release(release: (u32, u32)) -> Result<PathBuf, Failure> {
     ensure_chroot(suite)
 }
 
-/// Runs the test command for `release` in its chroot (made by [`prepare_release`]).
-/// `Ok` says which DPDK ran, where, and how long it took.
-pub fn run_release(release: (u32, u32), chroot: &Path, quick: bool) -> Result<String, Failure> {
+/// Runs `cargo xtask <command> --dpdk host` for `release` in its chroot (made by
+/// [`prepare_release`]); `command` is `test` or `bench` with their options. `Ok` says
+/// which DPDK ran, where, and how long it took.
+pub fn run_release(release: (u32, u32), chroot: &Path, command: &str) -> Result<String, Failure> {
     let name = release_name(release);
     let suite = suite_for(release).unwrap_or("?");
     let (rustup, cargo) = rust_homes();
-    let inner = format!("cargo xtask test --dpdk host{}", if quick { " --quick" } else { "" });
+    let inner = format!("cargo xtask {command} --dpdk host");
     let script = namespace_script(chroot, &workspace_root(), &rustup, &cargo, &name, &inner);
     println!();
     println!("==> DPDK {name}: `{inner}` in the {suite} chroot ({})", chroot.display());

@@ -49,8 +49,9 @@ Commands:
   bench    set up, then cargo bench -p dpdk-bench (results: BENCHMARKS.md)
 
 Options:
-  --dpdk V    (test) only DPDK release V (22.11, 24.11, 25.11), in its chroot unless
-              the host has it; `--dpdk host` only the host's DPDK
+  --dpdk V    (test, bench) only DPDK release V (22.11, 24.11, 25.11), in its chroot
+              unless the host has it; `--dpdk host` only the host's DPDK (bench runs
+              the host's unless --dpdk names another)
   --quick     (test) skip fmt and clippy, for local iteration
   --no-setup  (demo, test, bench) install nothing and leave hugepages alone; the
               memory mode is decided from what the machine already offers
@@ -148,8 +149,8 @@ where
     if no_setup && matches!(command, Command::Setup | Command::Help) {
         return Err("`--no-setup` only applies to `demo`, `test` and `bench`".to_owned());
     }
-    if dpdk != Releases::All && command != Command::Test {
-        return Err("`--dpdk` only applies to `test`".to_owned());
+    if dpdk != Releases::All && !matches!(command, Command::Test | Command::Bench) {
+        return Err("`--dpdk` only applies to `test` and `bench`".to_owned());
     }
     Ok(Options { command, quick, no_setup, dpdk })
 }
@@ -226,10 +227,19 @@ fn dispatch(options: Options) -> Result<(), Failure> {
             let state = prepare(options.no_setup)?;
             demo::run(memory_mode_for_programs(&state))
         }
-        Command::Bench => {
-            let state = prepare(options.no_setup)?;
-            bench::run(memory_mode_for_programs(&state))
-        }
+        Command::Bench => match options.dpdk {
+            Releases::One(release)
+                if setup::dpdk_version().as_deref().and_then(setup::versions::parse_version)
+                    != Some(release) =>
+            {
+                let chroot = lts::prepare_release(release)?;
+                lts::run_release(release, &chroot, "bench").map(drop)
+            }
+            _ => {
+                let state = prepare(options.no_setup)?;
+                bench::run(memory_mode_for_programs(&state))
+            }
+        },
         Command::Test => test(options),
     }
 }
@@ -283,7 +293,8 @@ fn test(options: Options) -> Result<(), Failure> {
                 continue;
             }
         };
-        ran.push(lts::run_release(release, &chroot, options.quick)?);
+        let command = if options.quick { "test --quick" } else { "test" };
+        ran.push(lts::run_release(release, &chroot, command)?);
     }
     println!();
     println!("DPDK versions run: {}", ran.join(", "));
@@ -346,5 +357,6 @@ mod tests {
         assert!(parse(&["test", "--dpdk"]).is_err());
         assert!(parse(&["test", "--dpdk", "23.11"]).is_err());
         assert!(parse(&["demo", "--dpdk", "24.11"]).is_err());
+        assert_eq!(parse(&["bench", "--dpdk", "25.11"]).unwrap().dpdk, Releases::One((25, 11)));
     }
 }
