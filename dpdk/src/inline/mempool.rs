@@ -286,15 +286,29 @@ unsafe fn copy_pointers(src: *const *mut c_void, dst: *mut *mut c_void, n: usize
             dst.add(n - K).cast::<Chunk<K>>().write_unaligned(tail);
         }
     }
-    // SAFETY: each arm copies exactly the n pointers, per the caller's contract.
+    /// Copies exactly `K` pointers, one chunk.
+    #[inline(always)]
+    unsafe fn one<const K: usize>(src: *const *mut c_void, dst: *mut *mut c_void) {
+        type Chunk<const K: usize> = [*mut c_void; K];
+        // SAFETY: the caller's n is K.
+        unsafe { dst.cast::<Chunk<K>>().write_unaligned(src.cast::<Chunk<K>>().read_unaligned()) }
+    }
+    // SAFETY: each arm copies exactly the n pointers, per the caller's contract. The
+    // powers of two (the sizes bulk callers use) copy one chunk, not the same chunk twice
+    // as `two` would: that doubled the loads and stores of a get or put of 8 and cost
+    // 1.31x C's time on AMD EPYC (BENCHMARKS.md, issue 16).
     unsafe {
         match n {
             0 => {}
             1 => *dst = *src,
-            2..=3 => two::<2>(src, dst, n),
-            4..=7 => two::<4>(src, dst, n),
-            8..=15 => two::<8>(src, dst, n),
-            16..=31 => two::<16>(src, dst, n),
+            2 => one::<2>(src, dst),
+            3 => two::<2>(src, dst, n),
+            4 => one::<4>(src, dst),
+            5..=7 => two::<4>(src, dst, n),
+            8 => one::<8>(src, dst),
+            9..=15 => two::<8>(src, dst, n),
+            16 => one::<16>(src, dst),
+            17..=31 => two::<16>(src, dst, n),
             _ => std::ptr::copy_nonoverlapping(src, dst, n),
         }
     }
