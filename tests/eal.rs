@@ -425,6 +425,18 @@ fn child_malformed_argument() {
     refused("--vmware-tsc-map=yes", "takes no value");
     refused("--main-lcore=1", "given twice");
     refused("--proc-type", "needs a value");
+    refused("-h", "exits");
+    // Raw devices meet the same policy as typed ones (`vdev`).
+    for (raw, expected) in [("--vdev=net_null0,copy=1", "copy=1"), ("--vdev=net_bonding0", "only")]
+    {
+        match dpdk_tests::builder().arg(raw).build() {
+            Err(Error::InvalidArgument { call, message }) => {
+                assert_eq!(call.function, "rte_eal_init");
+                assert!(message.contains(expected), "{raw:?}: {message}");
+            }
+            other => panic!("{raw:?} gave {other:?}"),
+        }
+    }
     // A value only DPDK can judge: its own refusal, with its own words.
     let err = dpdk_tests::builder().arg("--proc-type=bogus").build().unwrap_err();
     match &err {

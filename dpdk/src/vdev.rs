@@ -12,10 +12,11 @@ pub(crate) const NET_RING_PREFIX: &str = "ETH_RXTX";
 /// The virtual-device drivers this crate lets safe code plug in (by `--vdev` name prefix).
 ///
 /// Others can break the ownership the types promise: `net_bonding` and `net_failsafe`
-/// take over ports that a [`ConfiguredPort`] already owns and feed them packets of
+/// take over ports that a [`ConfiguredPort`](crate::ConfiguredPort) already owns and feed them packets of
 /// another pool; `net_ring`'s arguments adopt rings made elsewhere (or, with
-/// `internal=`, a raw pointer). Devices given to the EAL as raw arguments
-/// ([`crate::EalBuilder::arg`], `DPDK_RS_EAL_ARGS`) are trusted as they are.
+/// `internal=`, a raw pointer). The policy holds for every `--vdev` the EAL is given,
+/// typed ([`crate::EalBuilder::vdev`]) or raw ([`crate::EalBuilder::arg`],
+/// `DPDK_RS_EAL_ARGS`).
 pub const SAFE_VDEV_DRIVERS: &[&str] = &["net_null", "net_pcap", "net_tap", "net_ring"];
 
 /// The longest net_ring device name: its rings are `ETH_RXTX<queue>_<name>` (queues up to

@@ -349,13 +349,6 @@ impl EalBuilder {
     /// [`Error::EalAlreadyInitialized`].
     #[doc(alias = "rte_eal_init")]
     pub fn build(&self) -> Result<Eal> {
-        for vdev in &self.vdevs {
-            let call = || Call::new("rte_eal_init", format!("--vdev {vdev}"));
-            crate::vdev::check_vdev(vdev)
-                .map_err(|message| Error::InvalidArgument { call: call(), message })?;
-            let name = vdev.split_once(',').map_or(vdev.as_str(), |(name, _)| name);
-            crate::vdev::check_net_ring_name(name, call)?;
-        }
         let args = self.args();
         // Refused before the process's one attempt is taken: rte_eal_init is not called.
         if let Some(bad) = args.iter().find(|a| a.contains('\0')) {
@@ -369,11 +362,21 @@ impl EalBuilder {
         }
         // From 25.11 on, DPDK exits the process on an option it cannot parse; every
         // release gets the same typed error, and the attempt is not used up.
-        if let Err(why) = options::check(&args, options::release()) {
-            return Err(Error::InvalidArgument {
+        let parsed =
+            options::parse(&args, options::release()).map_err(|why| Error::InvalidArgument {
                 call: Call::new("rte_eal_init", format!("{args:?}")),
                 message: format!("{why} (nothing was initialised; the EAL can still be built)"),
-            });
+            })?;
+        // Every virtual device, whether added by `vdev` or as a raw argument (`arg`,
+        // DPDK_RS_EAL_ARGS), meets the same policy: a raw `--vdev=net_null0,copy=1` would
+        // read past packet buffers as surely as a typed one.
+        for (_, vdev) in parsed.iter().filter(|(name, _)| name == "--vdev") {
+            let vdev = vdev.as_deref().unwrap_or_default();
+            let call = || Call::new("rte_eal_init", format!("--vdev {vdev}"));
+            crate::vdev::check_vdev(vdev)
+                .map_err(|message| Error::InvalidArgument { call: call(), message })?;
+            let name = vdev.split_once(',').map_or(vdev, |(name, _)| name);
+            crate::vdev::check_net_ring_name(name, call)?;
         }
         if let Err(state) =
             STATE.compare_exchange(UNINIT, INITIALISING, Ordering::AcqRel, Ordering::Acquire)

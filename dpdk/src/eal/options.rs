@@ -153,24 +153,58 @@ pub fn release() -> (u32, u32) {
     (next(), next())
 }
 
+/// Options that are one option under two names (the short and long forms 25.11's
+/// argparse gives each; `--socket-mem` for `--numa-mem`): a repeat is counted across
+/// both spellings, as 25.11 counts it.
+const SAME_OPTION: &[(&str, &str)] = &[
+    ("-a", "--allow"),
+    ("-b", "--block"),
+    ("-c", "--coremask"),
+    ("-d", "--driver-path"),
+    ("-h", "--help"),
+    ("-l", "--lcores"),
+    ("-m", "--memory-size"),
+    ("-n", "--memory-channels"),
+    ("-r", "--memory-ranks"),
+    ("-s", "--service-coremask"),
+    ("-S", "--service-corelist"),
+    ("-v", "--version"),
+    ("-R", "--remap-lcore-ids"),
+    ("--socket-mem", "--numa-mem"),
+    ("--socket-limit", "--numa-limit"),
+];
+
+/// The one name a repeat is counted under.
+fn canonical(name: &str) -> &str {
+    SAME_OPTION.iter().find(|(a, _)| *a == name).map_or(name, |(_, long)| long)
+}
+
 /// Checks EAL arguments (`args[0]` is the program name, not checked) the way `release`'s
 /// EAL would parse them: `Err` with the reason for the first one it would refuse at
 /// parse time (values themselves are DPDK's to judge). Arguments after `--` are the
 /// application's and not looked at.
 pub fn check(args: &[String], release: (u32, u32)) -> Result<(), String> {
-    let mut seen: Vec<&str> = Vec::new();
+    parse(args, release).map(drop)
+}
+
+/// [`check`], returning each option with its value: `("--vdev", Some("net_null0"))`.
+pub fn parse(
+    args: &[String],
+    release: (u32, u32),
+) -> Result<Vec<(String, Option<String>)>, String> {
+    let mut parsed: Vec<(String, Option<String>)> = Vec::new();
     let mut rest = args.iter().skip(1);
     while let Some(arg) = rest.next() {
         if arg == "--" {
-            return Ok(());
+            break;
         }
-        let (name, inline_value) = if let Some(long) = arg.strip_prefix("--") {
+        let (name, inline) = if let Some(long) = arg.strip_prefix("--") {
             match long.split_once('=') {
-                Some((name, _)) => (&arg[..2 + name.len()], true),
-                None => (arg.as_str(), false),
+                Some((name, value)) => (&arg[..2 + name.len()], Some(value)),
+                None => (arg.as_str(), None),
             }
-        } else if arg.starts_with('-') && arg.len() >= 2 && arg != "-" {
-            (&arg[..2], arg.len() > 2)
+        } else if arg.len() >= 2 && arg.as_bytes()[0] == b'-' && arg.as_bytes()[1].is_ascii() {
+            (&arg[..2], (arg.len() > 2).then(|| &arg[2..]))
         } else {
             return Err(format!("{arg:?} is not an EAL option (EAL arguments are options only)"));
         };
@@ -181,33 +215,53 @@ pub fn check(args: &[String], release: (u32, u32)) -> Result<(), String> {
             )
         };
         let arity = lookup(name, release).ok_or_else(unknown)?;
-        if seen.contains(&name) && !REPEATABLE.contains(&name) {
+        let id = canonical(name);
+        if parsed.iter().any(|(seen, _)| canonical(seen) == id) && !REPEATABLE.contains(&name) {
             return Err(format!("the EAL option {name} is given twice (in {arg:?})"));
         }
-        seen.push(name);
+        if id == "--help" {
+            return Err(format!("{arg:?}: the EAL prints its usage and exits the process"));
+        }
         let short = !name.starts_with("--");
-        match arity {
-            Arity::None if inline_value && short => {
+        let value = match arity {
+            Arity::None if inline.is_some() && short => {
                 return Err(format!(
                     "{arg:?}: short options are not clustered; {name} takes no value"
                 ))
             }
-            Arity::None if inline_value => {
+            Arity::None if inline.is_some() => {
                 return Err(format!("{arg:?}: the EAL option {name} takes no value"))
             }
-            Arity::Required if !inline_value && rest.next().is_none() => {
-                return Err(format!("the EAL option {name} needs a value and has none"));
-            }
-            Arity::Optional if inline_value && short => {
+            Arity::None => None,
+            Arity::Required => match inline {
+                // 25.11's argparse looks for `=` before it splits `-aVALUE`, and takes
+                // `-a0000:01:00.0,key=1` for an unknown option `-a0000:01:00.0,key`.
+                Some(value) if short && value.contains('=') && release >= ARGPARSE => {
+                    return Err(format!(
+                        "{arg:?}: DPDK {}.{:02} cannot read a `=` in a value attached to {name}; \
+                         give the value as a separate word",
+                        release.0, release.1
+                    ))
+                }
+                Some(value) => Some(value.to_owned()),
+                None => match rest.next() {
+                    Some(value) => Some(value.clone()),
+                    None => {
+                        return Err(format!("the EAL option {name} needs a value and has none"))
+                    }
+                },
+            },
+            Arity::Optional if inline.is_some() && short => {
                 return Err(format!(
                     "{arg:?}: {name}'s value is optional, so it is given only to the long \
                      form after `=`"
                 ))
             }
-            _ => {}
-        }
+            Arity::Optional => inline.map(str::to_owned),
+        };
+        parsed.push((name.to_owned(), value));
     }
-    Ok(())
+    Ok(parsed)
 }
 
 #[cfg(test)]
@@ -243,6 +297,12 @@ mod tests {
         assert_eq!(check(&args(&["--numa-mem=64", "-R"]), NEW), Ok(()));
         assert_eq!(check(&args(&["--syslog"]), (24, 11)), Ok(()));
         assert_eq!(check(&args(&["--vdev=net_null0", "--vdev", "net_null1"]), NEW), Ok(()));
+        assert_eq!(check(&args(&["-a0000:01:00.0,mprq_en=1"]), OLD), Ok(()));
+        assert_eq!(check(&args(&["-a", "0000:01:00.0,mprq_en=1"]), NEW), Ok(()));
+        let parsed = parse(&args(&["--vdev=net_null0", "-l", "0", "--no-huge"]), NEW).unwrap();
+        assert_eq!(parsed[0], ("--vdev".to_owned(), Some("net_null0".to_owned())));
+        assert_eq!(parsed[1], ("-l".to_owned(), Some("0".to_owned())));
+        assert_eq!(parsed[2], ("--no-huge".to_owned(), None));
     }
 
     #[test]
@@ -260,6 +320,13 @@ mod tests {
             (&["--no-h"], OLD, "unknown"),
             (&["stray"], OLD, "not an EAL option"),
             (&["-"], OLD, "not an EAL option"),
+            (&["-é"], OLD, "not an EAL option"),
+            (&["-l", "0", "--lcores", "0@1"], NEW, "given twice"),
+            (&["-m", "64", "--memory-size=64"], NEW, "given twice"),
+            (&["--socket-mem=64", "--numa-mem=64"], NEW, "given twice"),
+            (&["-a0000:01:00.0,mprq_en=1"], NEW, "separate word"),
+            (&["--help"], OLD, "exits"),
+            (&["-h"], NEW, "exits"),
             (&["-m", "64", "-m", "128"], OLD, "given twice"),
             (&["--no-huge", "--no-huge"], NEW, "given twice"),
         ];
