@@ -9,6 +9,11 @@
 //! longer a direct member; the accessors here are the one place that knows both spellings,
 //! so the safe crate reads `m.data_off()` on every release.
 //!
+//! The `&self` getters make a reference to the whole header: use them only on a header
+//! no other thread can reach (one this thread allocated, or holds with reference count 1
+//! and its own buffer). The `*_of` forms read one field through a raw pointer and are
+//! for headers that may be shared, whose `refcnt` other lcores change atomically.
+//!
 //! Every union here overlays plain integers on plain integers (no pointers, no niches, no
 //! padding inside the member read), so reading any member of an initialised union is
 //! reading initialised integers: that is the argument behind each `unsafe` below.
@@ -76,7 +81,7 @@ macro_rules! hash {
 
 /// Getter and setter pairs for the plain integer fields that moved.
 macro_rules! accessors {
-    ($($(#[$doc:meta])* $get:ident / $set:ident : $ty:ty = $place:ident!($f:ident);)*) => {
+    ($($(#[$doc:meta])* $get:ident / $of:ident / $set:ident : $ty:ty = $place:ident!($f:ident);)*) => {
         impl rte_mbuf {
             $(
                 $(#[$doc])*
@@ -86,6 +91,18 @@ macro_rules! accessors {
                     // SAFETY: see the module docs: a plain-integer member of a plain-data
                     // union (or a direct field, where it is no union).
                     unsafe { $place!(self, $f) }
+                }
+
+                #[doc = concat!("[`", stringify!($get), "`](Self::", stringify!($get), ") through a raw pointer, making no reference to")]
+                /// the header (whose `refcnt` other lcores may change atomically).
+                ///
+                /// # Safety
+                /// `m` points at a live `rte_mbuf` header.
+                #[inline(always)]
+                #[allow(unused_unsafe)]
+                pub unsafe fn $of(m: *const rte_mbuf) -> $ty {
+                    // SAFETY: per the contract; the field is read in place.
+                    unsafe { std::ptr::addr_of!($place!(*m, $f)).read() }
                 }
 
                 #[doc = concat!("Sets the field that [`", stringify!($get), "`](Self::", stringify!($get), ") reads.")]
@@ -103,21 +120,21 @@ macro_rules! accessors {
 
 accessors! {
     /// Offset of the data in the buffer (`m->data_off`).
-    data_off / set_data_off: u16 = rearm!(data_off);
+    data_off / data_off_of / set_data_off: u16 = rearm!(data_off);
     /// Number of segments (`m->nb_segs`).
-    nb_segs / set_nb_segs: u16 = rearm!(nb_segs);
+    nb_segs / nb_segs_of / set_nb_segs: u16 = rearm!(nb_segs);
     /// Input port (`m->port`).
-    port / set_port: u16 = rearm!(port);
+    port / port_of / set_port: u16 = rearm!(port);
     /// Bytes in all segments (`m->pkt_len`).
-    pkt_len / set_pkt_len: u32 = rx!(pkt_len);
+    pkt_len / pkt_len_of / set_pkt_len: u32 = rx!(pkt_len);
     /// Bytes in this segment (`m->data_len`).
-    data_len / set_data_len: u16 = rx!(data_len);
+    data_len / data_len_of / set_data_len: u16 = rx!(data_len);
     /// VLAN tag (`m->vlan_tci`).
-    vlan_tci / set_vlan_tci: u16 = rx!(vlan_tci);
+    vlan_tci / vlan_tci_of / set_vlan_tci: u16 = rx!(vlan_tci);
     /// Outer VLAN tag (`m->vlan_tci_outer`).
-    vlan_tci_outer / set_vlan_tci_outer: u16 = rx!(vlan_tci_outer);
+    vlan_tci_outer / vlan_tci_outer_of / set_vlan_tci_outer: u16 = rx!(vlan_tci_outer);
     /// Size of the buffer (`m->buf_len`).
-    buf_len / set_buf_len: u16 = rx!(buf_len);
+    buf_len / buf_len_of / set_buf_len: u16 = rx!(buf_len);
 }
 
 impl rte_mbuf {
@@ -134,6 +151,56 @@ impl rte_mbuf {
     pub fn set_packet_type(&mut self, value: u32) {
         // SAFETY: a plain `u32` that covers the whole union.
         unsafe { packet_type!(self) = value };
+    }
+
+    /// [`packet_type`](Self::packet_type) through a raw pointer.
+    ///
+    /// # Safety
+    /// `m` points at a live `rte_mbuf` header.
+    #[inline(always)]
+    pub unsafe fn packet_type_of(m: *const rte_mbuf) -> u32 {
+        // SAFETY: per the contract; a plain `u32` read in place.
+        unsafe { std::ptr::addr_of!(packet_type!(*m)).read() }
+    }
+
+    /// [`hash_rss`](Self::hash_rss) through a raw pointer.
+    ///
+    /// # Safety
+    /// `m` points at a live `rte_mbuf` header.
+    #[inline(always)]
+    pub unsafe fn hash_rss_of(m: *const rte_mbuf) -> u32 {
+        // SAFETY: per the contract; a plain `u32` read in place.
+        unsafe { std::ptr::addr_of!(hash!(*m).rss).read() }
+    }
+
+    /// `m->ol_flags` through a raw pointer.
+    ///
+    /// # Safety
+    /// `m` points at a live `rte_mbuf` header.
+    #[inline(always)]
+    pub unsafe fn ol_flags_of(m: *const rte_mbuf) -> u64 {
+        // SAFETY: per the contract.
+        unsafe { std::ptr::addr_of!((*m).ol_flags).read() }
+    }
+
+    /// `m->buf_addr` through a raw pointer.
+    ///
+    /// # Safety
+    /// `m` points at a live `rte_mbuf` header.
+    #[inline(always)]
+    pub unsafe fn buf_addr_of(m: *const rte_mbuf) -> *mut std::ffi::c_void {
+        // SAFETY: per the contract.
+        unsafe { std::ptr::addr_of!((*m).buf_addr).read() }
+    }
+
+    /// `m->shinfo` through a raw pointer.
+    ///
+    /// # Safety
+    /// `m` points at a live `rte_mbuf` header.
+    #[inline(always)]
+    pub unsafe fn shinfo_of(m: *const rte_mbuf) -> *mut crate::rte_mbuf_ext_shared_info {
+        // SAFETY: per the contract.
+        unsafe { std::ptr::addr_of!((*m).shinfo).read() }
     }
 
     /// The RSS hash word (`m->hash.rss`); meaningful only with `RTE_MBUF_F_RX_RSS_HASH`.

@@ -65,9 +65,13 @@ impl<'p> RxQueue<'_, 'p> {
         // The sign of buf_len - data_off - data_len, or-ed over the burst: no branch per
         // packet.
         let outside = received.iter().fold(0i32, |acc, &m| {
-            // SAFETY: per the contract; the driver just wrote these headers.
-            let m = unsafe { &*m };
-            acc | (i32::from(m.buf_len()) - i32::from(m.data_off()) - i32::from(m.data_len()))
+            // SAFETY: per the contract; the driver just wrote these headers. Read field by
+            // field: the packet may be shared (its refcnt changed by other lcores).
+            let (buf_len, data_off, data_len) = unsafe {
+                use ffi::rte_mbuf as M;
+                (M::buf_len_of(m), M::data_off_of(m), M::data_len_of(m))
+            };
+            acc | (i32::from(buf_len) - i32::from(data_off) - i32::from(data_len))
         });
         if outside >= 0 {
             return n;
@@ -88,8 +92,9 @@ impl<'p> RxQueue<'_, 'p> {
             // SAFETY: per the contract; `kept <= i`.
             unsafe {
                 let m = *pkts.add(i);
-                if u32::from((*m).data_off()) + u32::from((*m).data_len())
-                    > u32::from((*m).buf_len())
+                use ffi::rte_mbuf as M;
+                if u32::from(M::data_off_of(m)) + u32::from(M::data_len_of(m))
+                    > u32::from(M::buf_len_of(m))
                 {
                     ffi::rte_pktmbuf_free(m);
                 } else {

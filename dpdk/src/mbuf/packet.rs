@@ -19,11 +19,44 @@ unsafe impl Send for Mbuf<'_> {}
 // SAFETY: &Mbuf gives only reads of the packet.
 unsafe impl Sync for Mbuf<'_> {}
 
+/// Reads of a live packet's header through its raw pointer, one field at a time: no
+/// reference to the header is made, because a packet a driver hands out may be shared
+/// and its `refcnt` changed atomically by other lcores.
+#[derive(Clone, Copy)]
+struct Header(*const ffi::rte_mbuf);
+
+macro_rules! header_reads {
+    ($($name:ident => $of:ident: $ty:ty;)*) => {
+        impl Header {
+            $(
+                #[inline(always)]
+                fn $name(self) -> $ty {
+                    // SAFETY: `Header`s are made only from live packets (`Mbuf::raw`).
+                    unsafe { ffi::rte_mbuf::$of(self.0) }
+                }
+            )*
+        }
+    };
+}
+
+header_reads! {
+    data_off => data_off_of: u16;
+    data_len => data_len_of: u16;
+    pkt_len => pkt_len_of: u32;
+    buf_len => buf_len_of: u16;
+    nb_segs => nb_segs_of: u16;
+    port => port_of: u16;
+    packet_type => packet_type_of: u32;
+    hash_rss => hash_rss_of: u32;
+    ol_flags => ol_flags_of: u64;
+    buf_addr => buf_addr_of: *mut c_void;
+    shinfo => shinfo_of: *mut ffi::rte_mbuf_ext_shared_info;
+}
+
 impl<'p> Mbuf<'p> {
     #[inline(always)]
-    fn raw(&self) -> &ffi::rte_mbuf {
-        // SAFETY: a live packet owned by this handle.
-        unsafe { self.ptr.as_ref() }
+    fn raw(&self) -> Header {
+        Header(self.ptr.as_ptr())
     }
 
     /// Whether this handle is the packet header's only holder (reference count 1, read
@@ -41,14 +74,14 @@ impl<'p> Mbuf<'p> {
     /// user.
     #[inline(always)]
     fn data_exclusive(&self) -> bool {
-        let flags = self.raw().ol_flags;
+        let flags = self.raw().ol_flags();
         if !self.header_exclusive() || flags & ffi::RTE_MBUF_F_INDIRECT != 0 {
             return false;
         }
         if flags & ffi::RTE_MBUF_F_EXTERNAL == 0 {
             return true;
         }
-        let shinfo = self.raw().shinfo;
+        let shinfo = self.raw().shinfo();
         // SAFETY: an external-buffer packet has its shared info; refcnt_atomic is atomic.
         !shinfo.is_null()
             && unsafe {
@@ -65,7 +98,7 @@ impl<'p> Mbuf<'p> {
         // SAFETY: data_off + data_len lie within the segment's initialised data room.
         unsafe {
             std::slice::from_raw_parts(
-                m.buf_addr.cast::<u8>().add(m.data_off() as usize),
+                m.buf_addr().cast::<u8>().add(m.data_off() as usize),
                 m.data_len() as usize,
             )
         }
@@ -82,7 +115,7 @@ impl<'p> Mbuf<'p> {
         }
         let (addr, off, len) = {
             let m = self.raw();
-            (m.buf_addr.cast::<u8>(), m.data_off() as usize, m.data_len() as usize)
+            (m.buf_addr().cast::<u8>(), m.data_off() as usize, m.data_len() as usize)
         };
         // SAFETY: as in `data`; the packet and its buffer are ours alone (checked above)
         // and `&mut self` is exclusive.
@@ -194,7 +227,7 @@ impl<'p> Mbuf<'p> {
     pub fn room_mut(&mut self) -> Result<&mut [u8], MbufError> {
         let (addr, off, buf_len, segments) = {
             let m = self.raw();
-            (m.buf_addr.cast::<u8>(), m.data_off() as usize, m.buf_len() as usize, m.nb_segs())
+            (m.buf_addr().cast::<u8>(), m.data_off() as usize, m.buf_len() as usize, m.nb_segs())
         };
         if segments != 1 {
             return Err(MbufError::Segmented { segments });
@@ -283,7 +316,7 @@ impl<'p> Mbuf<'p> {
     /// header); packets of this crate never are.
     pub fn clear(&mut self) {
         assert!(self.header_exclusive(), "Mbuf::clear on a packet others hold too");
-        if self.raw().ol_flags & (ffi::RTE_MBUF_F_INDIRECT | ffi::RTE_MBUF_F_EXTERNAL) != 0 {
+        if self.raw().ol_flags() & (ffi::RTE_MBUF_F_INDIRECT | ffi::RTE_MBUF_F_EXTERNAL) != 0 {
             // Give the borrowed buffer back and take the packet's own (the reset below
             // would otherwise forget that it is attached, and the free would not detach).
             // SAFETY: a packet we hold alone, attached to another's buffer.
@@ -319,7 +352,7 @@ impl<'p> Mbuf<'p> {
         let m = self.raw();
         // `rss` is what DPDK reads when the flag is set.
         let rss = m.hash_rss();
-        (m.ol_flags & ffi::RTE_MBUF_F_RX_RSS_HASH as u64 != 0).then_some(rss)
+        (m.ol_flags() & ffi::RTE_MBUF_F_RX_RSS_HASH as u64 != 0).then_some(rss)
     }
 
     /// The packet type the device recognised (`RTE_PTYPE_*` bits), when it set one.
@@ -332,7 +365,7 @@ impl<'p> Mbuf<'p> {
     /// DPDK's offload flags (`ol_flags`, `RTE_MBUF_F_*`).
     #[inline]
     pub fn offload_flags(&self) -> u64 {
-        self.raw().ol_flags
+        self.raw().ol_flags()
     }
 
     /// The raw packet, still owned by this handle.
