@@ -166,6 +166,8 @@ pub fn namespace_script(
     let (ws, ru, ca) = (q(workspace), q(rustup), q(cargo));
     let target = shell_quote(&format!("{}/target/lts-{release}", workspace.display()));
     let ci = std::env::var("CI").unwrap_or_default();
+    // The memory mode a caller chose (bench keeps it) goes in too; `env -i` drops the rest.
+    let memory = std::env::var("DPDK_RS_MEMORY").unwrap_or_default();
     format!(
         "set -e\n\
          C={c}\n\
@@ -176,13 +178,18 @@ pub fn namespace_script(
          for d in {ru} {ca} {ws}; do mkdir -p \"$C$d\"; mount --bind \"$d\" \"$C$d\"; done\n\
          cp /etc/ssl/certs/ca-certificates.crt \"$C/etc/ssl/certs/host-ca.crt\"\n\
          cp /etc/resolv.conf \"$C/etc/resolv.conf\" 2>/dev/null || true\n\
-         exec chroot \"$C\" /usr/bin/env -i HOME=/root TERM=dumb CI={ci} \
+         exec chroot \"$C\" /usr/bin/env -i HOME=/root TERM=dumb CI={ci} {memory}\
          PATH={ca}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
          RUSTUP_HOME={ru} CARGO_HOME={ca} CARGO_TARGET_DIR={target} \
          SSL_CERT_FILE=/etc/ssl/certs/host-ca.crt CARGO_HTTP_CAINFO=/etc/ssl/certs/host-ca.crt \
          DEBIAN_FRONTEND=noninteractive \
          sh -c {inner}\n",
         ci = shell_quote(&ci),
+        memory = if memory.is_empty() {
+            String::new()
+        } else {
+            format!("DPDK_RS_MEMORY={} ", shell_quote(&memory))
+        },
         inner = shell_quote(&format!("cd {ws} && {inner}")),
     )
 }
@@ -224,6 +231,14 @@ pub fn run_release(release: (u32, u32), chroot: &Path, command: &str) -> Result<
     match status {
         Ok(s) if s.success() => {
             let version = chroot_dpdk_version(chroot).unwrap_or_else(|| name.clone());
+            // sid moves on: a chroot made later may ship another release than asked for,
+            // and must not pass as this one.
+            if versions::parse_version(&version) != Some(release) {
+                return Err(Failure(format!(
+                    "the {suite} chroot ships DPDK {version}, not {name}: {name} was not \
+                     tested (make the chroot from a suite that ships {name})"
+                )));
+            }
             println!("==> DPDK {version} ({suite} chroot): passed in {took}");
             Ok(format!("{version} ({suite} chroot, {took})"))
         }

@@ -233,7 +233,8 @@ fn dispatch(options: Options) -> Result<(), Failure> {
                     != Some(release) =>
             {
                 let chroot = lts::prepare_release(release)?;
-                lts::run_release(release, &chroot, "bench").map(drop)
+                let command = if options.no_setup { "bench --no-setup" } else { "bench" };
+                lts::run_release(release, &chroot, command).map(drop)
             }
             _ => {
                 let state = prepare(options.no_setup)?;
@@ -293,7 +294,12 @@ fn test(options: Options) -> Result<(), Failure> {
                 continue;
             }
         };
-        let command = if options.quick { "test --quick" } else { "test" };
+        let command = match (options.quick, options.no_setup) {
+            (false, false) => "test",
+            (true, false) => "test --quick",
+            (false, true) => "test --no-setup",
+            (true, true) => "test --quick --no-setup",
+        };
         ran.push(lts::run_release(release, &chroot, command)?);
     }
     println!();
