@@ -234,7 +234,16 @@ impl EalBuilder {
         self
     }
 
-    /// Raw EAL arguments appended after the typed ones.
+    /// A raw EAL argument, appended after the typed ones. [`build`](Self::build) checks
+    /// it like the typed ones before DPDK sees it: against the EAL's option table
+    /// ([`options`]: unknown options, missing or unwanted values and repeats are typed
+    /// errors on every release, where DPDK 25.11 would exit the process), and every
+    /// `--vdev` against the device policy ([`SAFE_VDEV_DRIVERS`](crate::ethdev::SAFE_VDEV_DRIVERS)).
+    ///
+    /// ```
+    /// let builder = dpdk::EalBuilder::new().arg("--file-prefix=demo").arg("--no-telemetry");
+    /// assert!(builder.args().ends_with(&["--file-prefix=demo".into(), "--no-telemetry".into()]));
+    /// ```
     pub fn arg(mut self, arg: impl Into<String>) -> Self {
         self.extra.push(arg.into());
         self
