@@ -205,6 +205,10 @@ pub fn emit_metadata(dpdk: &Dpdk) {
     println!("cargo:cflags={}", dpdk.cflags.join(" "));
     println!("cargo:version={}", dpdk.version);
     println!("cargo:rustc-env=DPDK_SYS_VERSION={}", dpdk.version);
+    // `check_version` refused anything unparsable before this runs.
+    let (year, month) = versions::parse_version(&dpdk.version).unwrap_or_default();
+    println!("cargo:rustc-env=DPDK_SYS_RELEASE_YEAR={year}");
+    println!("cargo:rustc-env=DPDK_SYS_RELEASE_MONTH={month}");
 }
 
 /// Stops the build with a message that says what to install.

@@ -21,6 +21,21 @@ mod fields;
 /// The version of DPDK these bindings were generated from, as pkg-config reported it.
 pub const DPDK_VERSION: &str = env!("DPDK_SYS_VERSION");
 
+/// [`DPDK_VERSION`] as (year, month), parsed by the build script: `(24, 11)`.
+pub const DPDK_RELEASE: (u32, u32) =
+    (parse_u32(env!("DPDK_SYS_RELEASE_YEAR")), parse_u32(env!("DPDK_SYS_RELEASE_MONTH")));
+
+const fn parse_u32(text: &str) -> u32 {
+    let bytes = text.as_bytes();
+    let mut value = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        value = value * 10 + (bytes[i] - b'0') as u32;
+        i += 1;
+    }
+    value
+}
+
 /// Path of DPDK's `ring_mp_mc` mempool driver (`librte_mempool_ring.so`), found at build
 /// time, or `""` when the build did not find it (e.g. a static DPDK, where it is linked in).
 ///

@@ -233,8 +233,7 @@ fn dispatch(options: Options) -> Result<(), Failure> {
                     != Some(release) =>
             {
                 let chroot = lts::prepare_release(release)?;
-                let command = if options.no_setup { "bench --no-setup" } else { "bench" };
-                lts::run_release(release, &chroot, command).map(drop)
+                lts::run_release(release, &chroot, &inner_command("bench", options)).map(drop)
             }
             _ => {
                 let state = prepare(options.no_setup)?;
@@ -243,6 +242,17 @@ fn dispatch(options: Options) -> Result<(), Failure> {
         },
         Command::Test => test(options),
     }
+}
+
+/// `command` with the options the copy of xtask inside a chroot must get too.
+fn inner_command(command: &str, options: Options) -> String {
+    let mut line = command.to_owned();
+    for (on, flag) in [(options.quick, " --quick"), (options.no_setup, " --no-setup")] {
+        if on {
+            line += flag;
+        }
+    }
+    line
 }
 
 /// `cargo xtask test`: the host's DPDK, then the other LTS releases in their chroots.
@@ -294,13 +304,8 @@ fn test(options: Options) -> Result<(), Failure> {
                 continue;
             }
         };
-        let command = match (options.quick, options.no_setup) {
-            (false, false) => "test",
-            (true, false) => "test --quick",
-            (false, true) => "test --no-setup",
-            (true, true) => "test --quick --no-setup",
-        };
-        ran.push(lts::run_release(release, &chroot, command)?);
+        let command = inner_command("test", options);
+        ran.push(lts::run_release(release, &chroot, &command)?);
     }
     println!();
     println!("DPDK versions run: {}", ran.join(", "));

@@ -142,15 +142,7 @@ pub fn known(release: (u32, u32)) -> impl Iterator<Item = (&'static str, Arity)>
 
 /// The running DPDK's (year, month), from the version the bindings were made from.
 pub fn release() -> (u32, u32) {
-    let mut parts = dpdk_sys::DPDK_VERSION.split('.');
-    let mut next = || -> u32 {
-        parts
-            .next()
-            .map(|p| p.trim_end_matches(|c: char| !c.is_ascii_digit()))
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(0)
-    };
-    (next(), next())
+    dpdk_sys::DPDK_RELEASE
 }
 
 /// Options that are one option under two names (the short and long forms 25.11's
