@@ -95,7 +95,7 @@ impl RawPool {
                 (*cache).len = len - n;
                 return true;
             }
-            ffi::rte_mempool_generic_get(mp, dst, n, cache) == 0
+            refill(mp, dst, n, cache)
         }
     }
 
@@ -131,7 +131,7 @@ impl RawPool {
                 (*cache).len = len + n;
                 return;
             }
-            ffi::rte_mempool_generic_put(mp, src, n, cache)
+            flush(mp, src, n, cache)
         }
     }
 
@@ -263,6 +263,46 @@ pub(crate) unsafe fn put_any(mp: *mut ffi::rte_mempool, src: *const *mut c_void,
         }
     }
     // SAFETY: per the contract; DPDK's own put does the rest (flush, no cache).
+    unsafe { flush(mp, src, n, cache) }
+}
+
+/// The cache paths that DPDK's C does for us (refilling an empty cache, flushing a
+/// full one), out of line and marked cold.
+///
+/// A plain call in the middle of the inlined fast path made LLVM lay the loop of a
+/// caller (a `Batch` filled one object at a time) around the call and spill what the
+/// fast path needs; out of line, `get/put=1` and `=4` through a cache of 512 went from
+/// 1.2-1.5x C's time to 0.9-1.0x on 25.11 (BENCHMARKS.md, issue 16). The driver call of
+/// a pool without a cache stays inline: that is the path of such a pool, not a rare one.
+///
+/// # Safety
+/// As [`RawPool::get`], with a cache.
+#[cold]
+#[inline(never)]
+unsafe fn refill(
+    mp: *mut ffi::rte_mempool,
+    dst: *mut *mut c_void,
+    n: u32,
+    cache: *mut ffi::rte_mempool_cache,
+) -> bool {
+    // SAFETY: per the contract.
+    unsafe { ffi::rte_mempool_generic_get(mp, dst, n, cache) == 0 }
+}
+
+/// [`refill`]'s twin for a put that does not fit under the flush threshold (or, from
+/// [`put_any`], has no cache).
+///
+/// # Safety
+/// As [`RawPool::put`].
+#[cold]
+#[inline(never)]
+unsafe fn flush(
+    mp: *mut ffi::rte_mempool,
+    src: *const *mut c_void,
+    n: u32,
+    cache: *mut ffi::rte_mempool_cache,
+) {
+    // SAFETY: per the contract.
     unsafe { ffi::rte_mempool_generic_put(mp, src, n, cache) }
 }
 
@@ -309,6 +349,8 @@ unsafe fn copy_pointers(src: *const *mut c_void, dst: *mut *mut c_void, n: usize
             9..=15 => two::<8>(src, dst, n),
             16 => one::<16>(src, dst),
             17..=31 => two::<16>(src, dst, n),
+            32 => one::<32>(src, dst),
+            33..=63 => two::<32>(src, dst, n),
             _ => std::ptr::copy_nonoverlapping(src, dst, n),
         }
     }

@@ -89,9 +89,11 @@ impl<'p, T, const N: usize, S: Sharing> Batch<'p, T, N, S> {
     /// # Panics
     /// If the batch has no room for `n` more.
     #[doc(alias = "rte_mempool_get_bulk")]
-    #[inline]
+    #[inline(always)]
     pub fn get_bulk(&mut self, n: usize) -> Result<(), PoolEmpty> {
-        assert!(n <= N - self.len, "a batch of {N} holding {} has no room for {n}", self.len);
+        if n > N - self.len {
+            no_room(N, self.len, n);
+        }
         let (raw, cache) = (&self.pool.raw, self.cache);
         // SAFETY: room for n pointers after `len`.
         let dst = unsafe { self.ptrs.as_mut_ptr().add(self.len).cast::<*mut c_void>() };
@@ -109,9 +111,11 @@ impl<'p, T, const N: usize, S: Sharing> Batch<'p, T, N, S> {
     /// # Panics
     /// If the batch holds fewer than `n`.
     #[doc(alias = "rte_mempool_put_bulk")]
-    #[inline]
+    #[inline(always)]
     pub fn put_bulk(&mut self, n: usize) {
-        assert!(n <= self.len, "a batch holding {} cannot put {n}", self.len);
+        if n > self.len {
+            too_few(self.len, n);
+        }
         self.len -= n;
         let (raw, cache) = (&self.pool.raw, self.cache);
         // SAFETY: the n objects after the new `len` are owned by the batch and handed back;
@@ -167,6 +171,24 @@ impl<'p, T, const N: usize, S: Sharing> Batch<'p, T, N, S> {
         self.len += 1;
         Ok(())
     }
+}
+
+// The panics of `Batch`'s bulk calls, out of line and taking the numbers by value, so
+// that the inlined fast path holds only a compare and a jump for them (a message borrowing
+// `self.len` puts the formatting, and a pointer into the batch, in every caller's loop).
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn no_room(capacity: usize, len: usize, n: usize) -> ! {
+    panic!("a batch of {capacity} holding {len} has no room for {n}")
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn too_few(len: usize, n: usize) -> ! {
+    panic!("a batch holding {len} cannot put {n}")
 }
 
 impl<T, const N: usize, S: Sharing> Drop for Batch<'_, T, N, S> {
