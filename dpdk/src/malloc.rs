@@ -57,13 +57,16 @@ fn alloc_call(what: &'static str, size: usize, align: usize, socket: SocketId) -
 }
 
 /// Allocates `layout.size()` bytes (nonzero) aligned to at least a cache line.
+///
+/// Its errors are built out of line ([`alloc_error`]): inlined, their formatting made
+/// this too big for LLVM to inline into a caller's loop, and an allocation paid for a call
+/// and a `Result` through memory on top of DPDK's own (BENCHMARKS.md, issue 16).
 #[inline]
 fn raw_alloc(layout: Layout, socket: SocketId, zeroed: bool) -> Result<NonNull<u8>> {
     let align = layout.align().max(CACHE_LINE);
-    let function = if zeroed { "rte_zmalloc_socket" } else { "rte_malloc_socket" };
-    let align_c = u32::try_from(align).map_err(|_| {
-        Error::from_errno(alloc_call(function, layout.size(), align, socket), libc::EINVAL)
-    })?;
+    let Ok(align_c) = u32::try_from(align) else {
+        return Err(alloc_error(zeroed, layout.size(), align, socket, libc::EINVAL));
+    };
     // SAFETY: plain allocation call; DPDK checks its arguments.
     let ptr = unsafe {
         if zeroed {
@@ -72,11 +75,20 @@ fn raw_alloc(layout: Layout, socket: SocketId, zeroed: bool) -> Result<NonNull<u
             ffi::rte_malloc_socket(TYPE_TAG.as_ptr(), layout.size(), align_c, socket.as_raw())
         }
     };
-    NonNull::new(ptr.cast::<u8>()).ok_or_else(|| {
+    match NonNull::new(ptr.cast::<u8>()) {
+        Some(ptr) => Ok(ptr),
         // rte_malloc reports nothing in rte_errno; an exhausted heap is the cause once the
         // arguments are known to be good (size nonzero, alignment a power of two).
-        Error::from_errno(alloc_call(function, layout.size(), align, socket), libc::ENOMEM)
-    })
+        None => Err(alloc_error(zeroed, layout.size(), align, socket, libc::ENOMEM)),
+    }
+}
+
+/// The error of a failed `rte_malloc_socket` / `rte_zmalloc_socket` (see [`raw_alloc`]).
+#[cold]
+#[inline(never)]
+fn alloc_error(zeroed: bool, size: usize, align: usize, socket: SocketId, errno: i32) -> Error {
+    let function = if zeroed { "rte_zmalloc_socket" } else { "rte_malloc_socket" };
+    Error::from_errno(alloc_call(function, size, align, socket), errno)
 }
 
 /// Checks an explicit alignment: a power of two (the cache line is the floor anyway).
@@ -85,12 +97,15 @@ fn check_align(align: usize, size: usize, socket: SocketId) -> Result<()> {
     if align.is_power_of_two() {
         Ok(())
     } else {
-        let call = alloc_call("rte_malloc_socket", size, align, socket);
-        Err(Error::InvalidArgument {
-            call,
-            message: format!("alignment {align} is not a power of two"),
-        })
+        Err(bad_align(align, size, socket))
     }
+}
+
+#[cold]
+#[inline(never)]
+fn bad_align(align: usize, size: usize, socket: SocketId) -> Error {
+    let call = alloc_call("rte_malloc_socket", size, align, socket);
+    Error::InvalidArgument { call, message: format!("alignment {align} is not a power of two") }
 }
 
 /// A value of type `T` in DPDK heap memory on a chosen NUMA socket: `Box`, placed.
@@ -238,6 +253,7 @@ impl<T> SocketBox<T> {
 }
 
 impl<T> SocketBox<MaybeUninit<T>> {
+    #[inline]
     fn try_uninit_aligned(socket: SocketId, align: usize, zeroed: bool) -> Result<Self> {
         let layout = Layout::new::<T>();
         check_align(align, layout.size(), socket)?;
@@ -248,12 +264,9 @@ impl<T> SocketBox<MaybeUninit<T>> {
             // alignment, never freed.
             NonNull::new(align as *mut MaybeUninit<T>).expect("a power of two is not zero")
         } else {
-            let layout = Layout::from_size_align(layout.size(), align).map_err(|_| {
-                Error::from_errno(
-                    alloc_call("rte_malloc_socket", layout.size(), align, socket),
-                    libc::EINVAL,
-                )
-            })?;
+            let Ok(layout) = Layout::from_size_align(layout.size(), align) else {
+                return Err(alloc_error(zeroed, layout.size(), align, socket, libc::EINVAL));
+            };
             raw_alloc(layout, socket, zeroed)?.cast()
         };
         Ok(SocketBox { ptr, _eal: eal, _owns: PhantomData })

@@ -26,13 +26,20 @@ impl FirstPanic {
     /// Resumes the first panic, if any. When the thread is already unwinding (the cleanup
     /// runs in a drop during another panic), a second panic would abort the process, so
     /// the payload is leaked instead.
+    #[inline]
     pub(crate) fn resume(self) {
         if let Some(payload) = self.0 {
-            if std::thread::panicking() {
-                std::mem::forget(payload);
-            } else {
-                resume_unwind(payload);
-            }
+            resume_payload(payload);
         }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn resume_payload(payload: Box<dyn Any + Send>) {
+    if std::thread::panicking() {
+        std::mem::forget(payload);
+    } else {
+        resume_unwind(payload);
     }
 }
