@@ -276,25 +276,48 @@ where
                 job.join().ok()?;
                 Some(ticks)
             }),
-            Box::new(move |total| {
-                let go = std::sync::Arc::new(AtomicBool::new(false));
-                let go2 = go.clone();
-                let job = eal
-                    .launch(worker, move || {
-                        while !go2.load(Ordering::Acquire) {}
-                        // SAFETY: the C producer is this ring's only producer now.
-                        unsafe { bench_c_ring_produce(r as *mut rte_ring, n as u32, single, total) }
-                    })
-                    .ok()?;
-                let start = rdtsc();
-                go.store(true, Ordering::Release);
-                // SAFETY: the C consumer is this ring's only consumer now.
-                unsafe { bench_c_ring_consume(r as *mut rte_ring, n as u32, single, total) };
-                let ticks = rdtsc() - start;
-                job.join().ok()?;
-                Some(ticks)
-            }),
+            Box::new(c_two_core(eal, worker, r, n, single)),
         );
+        // The same C loop against itself: how far two sides of one row drift apart on
+        // this VM, where the two lcores' distance (and so every ratio here) varies by run.
+        rig.pair(
+            &format!("ring 8B {tag} two cores bulk n={n}, per element, control: C vs C"),
+            ("C", "C"),
+            false,
+            1 << 22,
+            1,
+            Box::new(c_two_core(eal, worker, r, n, single)),
+            Box::new(c_two_core(eal, worker, r, n, single)),
+        );
+    }
+}
+
+/// The C side of a two-core row: the worker runs `bench_c_ring_produce` while this lcore
+/// runs `bench_c_ring_consume` on ring `r`; ticks on this side.
+fn c_two_core(
+    eal: &Eal,
+    worker: dpdk::lcore::LcoreId,
+    r: usize,
+    n: usize,
+    single: i32,
+) -> impl FnMut(u64) -> Option<u64> + '_ {
+    move |total| {
+        let go = std::sync::Arc::new(AtomicBool::new(false));
+        let go2 = go.clone();
+        let job = eal
+            .launch(worker, move || {
+                while !go2.load(Ordering::Acquire) {}
+                // SAFETY: the C producer is this ring's only producer now.
+                unsafe { bench_c_ring_produce(r as *mut rte_ring, n as u32, single, total) }
+            })
+            .ok()?;
+        let start = rdtsc();
+        go.store(true, Ordering::Release);
+        // SAFETY: the C consumer is this ring's only consumer now.
+        unsafe { bench_c_ring_consume(r as *mut rte_ring, n as u32, single, total) };
+        let ticks = rdtsc() - start;
+        job.join().ok()?;
+        Some(ticks)
     }
 }
 
