@@ -9,11 +9,14 @@
 //! - `hugepages.rs`: hugepage reservation, hugetlbfs, the memory mode
 //! - `run.rs`: running commands with headers, wall times and a summary
 //! - `demo.rs`, `suite.rs`, `bench.rs`: the `demo`, `test` and `bench` commands
+//! - `lts.rs`: the other LTS releases in Debian chroots
+//! - `numa.rs`: the two-node QEMU guest of the NUMA pass
 
 mod bench;
 mod demo;
 mod hugepages;
 mod lts;
+mod numa;
 mod run;
 mod setup;
 mod suite;
@@ -53,6 +56,9 @@ Options:
               unless the host has it; `--dpdk host` only the host's DPDK (bench runs
               the host's unless --dpdk names another)
   --quick     (test) skip fmt and clippy, for local iteration
+  --numa      (test) only the two-node pass: the NUMA tests in a QEMU guest with
+              two nodes (installs qemu-system-x86 and busybox-static, fetches
+              Debian's kernel into /var/cache/dpdk-rs/numa-kernel)
   --no-setup  (demo, test, bench) install nothing and leave hugepages alone; the
               memory mode is decided from what the machine already offers
 
@@ -90,6 +96,8 @@ struct Options {
     no_setup: bool,
     /// `--dpdk`: which DPDK releases the test command runs on.
     dpdk: Releases,
+    /// `--numa`: only the two-node pass (test only).
+    numa: bool,
 }
 
 /// Which DPDK releases `test` runs on.
@@ -112,6 +120,7 @@ where
     let mut command = None;
     let mut quick = false;
     let mut no_setup = false;
+    let mut numa = false;
     let mut dpdk = Releases::All;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -125,6 +134,7 @@ where
             }
             "--quick" => quick = true,
             "--no-setup" => no_setup = true,
+            "--numa" => numa = true,
             "-h" | "--help" | "help" => return Ok(Options::help()),
             flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
             word => {
@@ -146,19 +156,28 @@ where
     if quick && command != Command::Test {
         return Err("`--quick` only applies to `test`".to_owned());
     }
+    if numa && command != Command::Test {
+        return Err("`--numa` only applies to `test`".to_owned());
+    }
     if no_setup && matches!(command, Command::Setup | Command::Help) {
         return Err("`--no-setup` only applies to `demo`, `test` and `bench`".to_owned());
     }
     if dpdk != Releases::All && !matches!(command, Command::Test | Command::Bench) {
         return Err("`--dpdk` only applies to `test` and `bench`".to_owned());
     }
-    Ok(Options { command, quick, no_setup, dpdk })
+    Ok(Options { command, quick, no_setup, dpdk, numa })
 }
 
 impl Options {
     /// The options that print the help.
     fn help() -> Options {
-        Options { command: Command::Help, quick: false, no_setup: false, dpdk: Releases::All }
+        Options {
+            command: Command::Help,
+            quick: false,
+            no_setup: false,
+            dpdk: Releases::All,
+            numa: false,
+        }
     }
 }
 
@@ -257,6 +276,10 @@ fn inner_command(command: &str, options: Options) -> String {
 
 /// `cargo xtask test`: the host's DPDK, then the other LTS releases in their chroots.
 fn test(options: Options) -> Result<(), Failure> {
+    if options.numa {
+        prepare(options.no_setup)?;
+        return numa::pass(&run::workspace_root());
+    }
     let mut host = setup::dpdk_version();
     // A fresh machine has no DPDK yet: the set-up installs the host's first.
     let mut state = None;
@@ -290,6 +313,22 @@ fn test(options: Options) -> Result<(), Failure> {
         ran.push(format!("{} (host)", host.as_deref().unwrap_or("?")));
     }
     let ci = suite::is_ci(std::env::var("CI").ok().as_deref());
+    // The two-node pass, once, from the top-level run (not inside a chroot's).
+    let mut numa_note = None;
+    if options.dpdk == Releases::All {
+        println!();
+        println!("==> two-node NUMA pass (QEMU guest)");
+        match numa::pass(&run::workspace_root()) {
+            Ok(()) => numa_note = Some("passed".to_owned()),
+            Err(why) if numa::is_setup_failure(&why) && !ci => {
+                eprintln!();
+                eprintln!("!!! TWO-NODE PASS NOT RUN: {why}");
+                eprintln!("!!! (under CI=true this fails the run)");
+                numa_note = Some(format!("NOT run ({why})"));
+            }
+            Err(why) => return Err(why),
+        }
+    }
     let mut not_run = Vec::new();
     for release in others {
         let name = lts::release_name(release);
@@ -311,6 +350,9 @@ fn test(options: Options) -> Result<(), Failure> {
     println!("DPDK versions run: {}", ran.join(", "));
     if !not_run.is_empty() {
         println!("DPDK versions NOT run: {}", not_run.join(", "));
+    }
+    if let Some(note) = numa_note {
+        println!("two-node NUMA pass: {note}");
     }
     println!("all versions: {}", run::format_duration(started.elapsed()));
     Ok(())
@@ -350,8 +392,16 @@ mod tests {
         let test = parse(&["test", "--quick", "--no-setup"]).unwrap();
         assert_eq!(
             test,
-            Options { command: Command::Test, quick: true, no_setup: true, dpdk: Releases::All }
+            Options {
+                command: Command::Test,
+                quick: true,
+                no_setup: true,
+                dpdk: Releases::All,
+                numa: false
+            }
         );
+        assert!(parse(&["test", "--numa"]).unwrap().numa);
+        assert!(parse(&["bench", "--numa"]).is_err());
         assert_eq!(parse(&["test", "--dpdk", "24.11"]).unwrap().dpdk, Releases::One((24, 11)));
         assert_eq!(parse(&["test", "--dpdk", "host"]).unwrap().dpdk, Releases::Host);
         assert_eq!(parse(&["--quick", "test"]).unwrap(), parse(&["test", "--quick"]).unwrap());
