@@ -1,0 +1,170 @@
+//! Placement on two NUMA nodes: each constructor, given socket 0 and then socket 1, puts
+//! its memory there, checked two independent ways: DPDK's memseg socket (what our types
+//! report) and the kernel's own answer for every page (`move_pages(2)` with no target
+//! nodes, which only reports where each page is).
+//!
+//! This machine has one node, so these tests are ignored here (and say so in the test
+//! output); `cargo xtask test --numa` runs them in a two-node QEMU guest with
+//! `--ignored`, where an allocation on the wrong socket fails them. They refuse to run
+//! on a machine with fewer than two sockets rather than pass.
+
+use std::ffi::c_void;
+use std::mem::MaybeUninit;
+use std::sync::OnceLock;
+
+use dpdk::mempool::{Mempool, MempoolOptions};
+use dpdk::memzone::{Memzone, MemzoneOptions};
+use dpdk::ring::{Ring, RingOptions, RingRef};
+use dpdk::{Eal, EalBuilder, Memory};
+use dpdk::{LcoreId, SocketBox, SocketId};
+use dpdk_tests::unique_name;
+
+const WHY: &str = "needs two NUMA nodes: runs in the two-node guest (cargo xtask test --numa)";
+
+/// The EAL of this process: every CPU of the guest an lcore, so that both sockets have
+/// lcores (lcores 0-1 on node 0, 2-3 on node 1 in the guest).
+fn eal() -> &'static Eal {
+    static EAL: OnceLock<Eal> = OnceLock::new();
+    EAL.get_or_init(|| {
+        let builder = EalBuilder::new()
+            .program("dpdk-numa-guest")
+            .lcores_on_allowed_cpus(4)
+            .main_lcore(0)
+            .in_memory(true)
+            .no_pci(true)
+            .env_overrides()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(builder.memory_mode(), Memory::Hugepages, "placement needs hugepages");
+        builder.build().unwrap_or_else(|e| panic!("EAL: {e}"))
+    })
+}
+
+/// Sockets 0 and 1, after checking that DPDK sees (at least) both.
+fn two_sockets() -> [SocketId; 2] {
+    let sockets = eal().sockets();
+    assert!(
+        sockets.len() >= 2,
+        "these tests need two NUMA nodes; DPDK sees {sockets:?} (run them with cargo xtask \
+         test --numa)"
+    );
+    [SocketId::new(0).unwrap(), SocketId::new(1).unwrap()]
+}
+
+/// The node the kernel has each 4 KiB page of `[addr, addr + len)` on.
+fn kernel_nodes(addr: *const u8, len: usize) -> Vec<i32> {
+    const PAGE: usize = 4096;
+    let start = addr as usize & !(PAGE - 1);
+    let end = addr as usize + len.max(1);
+    let mut pages: Vec<*mut c_void> =
+        (start..end).step_by(PAGE).map(|a| a as *mut c_void).collect();
+    let mut status = vec![i32::MIN; pages.len()];
+    // SAFETY: move_pages with null target nodes only reports the node of each page of
+    // this process (pid 0); the arrays have `pages.len()` entries.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_move_pages,
+            0,
+            pages.len(),
+            pages.as_mut_ptr(),
+            std::ptr::null::<i32>(),
+            status.as_mut_ptr(),
+            0,
+        )
+    };
+    assert_eq!(rc, 0, "move_pages: {}", std::io::Error::last_os_error());
+    status
+}
+
+/// Asserts that every page of the range is on `socket` according to the kernel.
+fn assert_kernel_places(what: &str, addr: *const u8, len: usize, socket: SocketId) {
+    let nodes = kernel_nodes(addr, len);
+    let wrong: Vec<(usize, i32)> =
+        nodes.iter().copied().enumerate().filter(|&(_, n)| n != socket.as_raw()).collect();
+    assert!(
+        wrong.is_empty(),
+        "{what} asked for socket {}: {} of {} pages elsewhere per the kernel (page, node): {:?}",
+        socket.as_raw(),
+        wrong.len(),
+        nodes.len(),
+        &wrong[..wrong.len().min(8)]
+    );
+}
+
+#[test]
+#[ignore = "needs two NUMA nodes: runs in the two-node guest (cargo xtask test --numa)"]
+fn dpdk_sees_both_nodes_and_their_lcores() {
+    let [s0, s1] = two_sockets();
+    let on = |l: u32| LcoreId::new(l).unwrap().socket();
+    assert_eq!((on(0), on(1), on(2), on(3)), (s0, s0, s1, s1), "{WHY}");
+}
+
+#[test]
+#[ignore = "needs two NUMA nodes: runs in the two-node guest (cargo xtask test --numa)"]
+fn socket_boxes_land_on_the_socket_asked() {
+    for socket in two_sockets() {
+        let value = SocketBox::new([7u8; 4096], socket);
+        assert_eq!(value.socket(), Some(socket), "DPDK's memseg of a SocketBox");
+        assert_kernel_places("SocketBox<[u8; 4096]>", value.as_ptr().cast(), 4096, socket);
+
+        let len = 3 << 20;
+        let zeroed: SocketBox<[MaybeUninit<u8>]> = SocketBox::new_zeroed_slice(len, socket);
+        assert_eq!(zeroed.socket(), Some(socket), "DPDK's memseg of a zeroed slice");
+        assert_kernel_places("zeroed SocketBox<[u8]>", zeroed.as_ptr().cast(), len, socket);
+
+        let built = SocketBox::from_fn(100_000, socket, |i| i as u64);
+        assert_eq!(built.socket(), Some(socket));
+        assert_kernel_places("SocketBox::from_fn", built.as_ptr().cast(), 800_000, socket);
+    }
+}
+
+#[test]
+#[ignore = "needs two NUMA nodes: runs in the two-node guest (cargo xtask test --numa)"]
+fn memzones_land_on_the_socket_asked() {
+    for socket in two_sockets() {
+        let len = 5 << 20;
+        let zone =
+            Memzone::reserve(&unique_name("mz_numa"), len, socket, MemzoneOptions::new()).unwrap();
+        assert_eq!(zone.socket(), socket, "DPDK's record of the zone");
+        assert_kernel_places("Memzone", zone.as_ptr(), len, socket);
+    }
+}
+
+#[test]
+#[ignore = "needs two NUMA nodes: runs in the two-node guest (cargo xtask test --numa)"]
+fn every_mempool_object_lands_on_the_socket_asked() {
+    for socket in two_sockets() {
+        let mut pool: Mempool<[u8; 2048]> = Mempool::new_with(
+            &unique_name("mp_numa"),
+            4095,
+            socket,
+            MempoolOptions::new().cache_size(32),
+            |_| [0; 2048],
+        )
+        .unwrap();
+        assert_eq!(pool.socket(), Some(socket), "DPDK's memseg of the first object");
+        let mut checked = 0;
+        pool.for_each_mut(|_, object| {
+            assert_kernel_places("a Mempool object", object.as_ptr(), object.len(), socket);
+            checked += 1;
+        })
+        .unwrap();
+        assert_eq!(checked, 4095, "every object, not a sample");
+    }
+}
+
+#[test]
+#[ignore = "needs two NUMA nodes: runs in the two-node guest (cargo xtask test --numa)"]
+fn rings_land_on_the_socket_asked() {
+    for socket in two_sockets() {
+        let name = unique_name("r_numa");
+        let ring: Ring<u64> = Ring::new(&name, 1 << 16, socket, RingOptions::new()).unwrap();
+        let raw = RingRef::lookup(&name).unwrap().as_ptr();
+        // The header and every slot: DPDK puts the slots right after the header.
+        // SAFETY: reading the size of a live ring.
+        let size = unsafe { (*raw).size } as usize;
+        let len = std::mem::size_of::<dpdk::ffi::rte_ring>() + size * 8;
+        assert_eq!(dpdk::malloc::socket_of(raw.cast()), Some(socket), "DPDK's memseg");
+        assert_kernel_places("Ring", raw.cast(), len, socket);
+        drop(ring);
+    }
+}
