@@ -12,11 +12,13 @@ use std::ffi::c_void;
 use std::mem::MaybeUninit;
 use std::sync::OnceLock;
 
+use dpdk::concurrent_hash::{ConcurrentHash, HashWriter};
+use dpdk::hash::{Hash, HashOptions};
+use dpdk::mbuf::{PktMbufPool, DEFAULT_DATA_ROOM};
 use dpdk::mempool::{Mempool, MempoolOptions};
 use dpdk::memzone::{Memzone, MemzoneOptions};
-use dpdk::ring::{Ring, RingOptions, RingRef};
-use dpdk::{Eal, EalBuilder, Memory};
-use dpdk::{LcoreId, SocketBox, SocketId};
+use dpdk::ring::{ElemRing, Ring, RingOptions, RingRef};
+use dpdk::{Eal, EalBuilder, LcoreId, Memory, SocketBox, SocketId};
 use dpdk_tests::unique_name;
 
 const WHY: &str = "needs two NUMA nodes: runs in the two-node guest (cargo xtask test --numa)";
@@ -167,4 +169,173 @@ fn rings_land_on_the_socket_asked() {
         assert_kernel_places("Ring", raw.cast(), len, socket);
         drop(ring);
     }
+}
+
+#[test]
+#[ignore = "needs two NUMA nodes: runs in the two-node guest (cargo xtask test --numa)"]
+fn elem_rings_land_on_the_socket_asked() {
+    for socket in two_sockets() {
+        let name = unique_name("er_numa");
+        let ring: ElemRing<[u64; 4]> =
+            ElemRing::new(&name, 1 << 14, socket, RingOptions::new()).unwrap();
+        let raw = RingRef::lookup(&name).unwrap().as_ptr();
+        // SAFETY: reading the size of a live ring.
+        let size = unsafe { (*raw).size } as usize;
+        let len = std::mem::size_of::<dpdk::ffi::rte_ring>() + size * 32;
+        assert_eq!(dpdk::malloc::socket_of(raw.cast()), Some(socket), "DPDK's memseg");
+        assert_kernel_places("ElemRing", raw.cast(), len, socket);
+        drop(ring);
+    }
+}
+
+#[test]
+#[ignore = "needs two NUMA nodes: runs in the two-node guest (cargo xtask test --numa)"]
+fn hash_tables_and_their_values_land_on_the_socket_asked() {
+    for socket in two_sockets() {
+        let mut table: Hash<u32, [u64; 8]> =
+            Hash::new(&unique_name("h_numa"), 1 << 14, socket, HashOptions::new()).unwrap();
+        assert_eq!(table.memory_sockets(), (Some(socket), Some(socket)), "DPDK's memsegs");
+        let header = table.as_ptr().cast::<u8>();
+        assert_kernel_places("rte_hash", header, 64, socket);
+        for k in 0..10_000u32 {
+            table.insert(k, [u64::from(k); 8]).unwrap();
+        }
+        for k in 0..10_000u32 {
+            let value = table.get(&k).unwrap();
+            assert_kernel_places("a Hash value", value.as_ptr().cast(), 64, socket);
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs two NUMA nodes: runs in the two-node guest (cargo xtask test --numa)"]
+fn concurrent_hash_values_land_on_the_socket_asked() {
+    for socket in two_sockets() {
+        let (mut writer, _table): (HashWriter<u32, [u64; 8]>, ConcurrentHash<u32, [u64; 8]>) =
+            ConcurrentHash::new(&unique_name("ch_numa"), 1 << 12, socket, HashOptions::new(), 2)
+                .unwrap();
+        for k in 0..3000u32 {
+            writer.insert(k, [u64::from(k); 8]).unwrap();
+        }
+        for k in 0..3000u32 {
+            let value = writer.get(&k).unwrap();
+            assert_kernel_places("a ConcurrentHash value", value.as_ptr().cast(), 64, socket);
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs two NUMA nodes: runs in the two-node guest (cargo xtask test --numa)"]
+fn every_packet_buffer_lands_on_the_socket_asked() {
+    for socket in two_sockets() {
+        let pool =
+            PktMbufPool::new(&unique_name("pk_numa"), 2047, 0, DEFAULT_DATA_ROOM, socket).unwrap();
+        assert_eq!(pool.socket(), Some(socket), "DPDK's memseg of the first packet");
+        let packets: Vec<_> = std::iter::from_fn(|| pool.alloc()).collect();
+        assert_eq!(packets.len(), 2047, "every packet, not a sample");
+        for m in &packets {
+            let raw = m.as_ptr();
+            // SAFETY: a packet we hold; its header fields are ours to read.
+            let (buf, len) =
+                unsafe { ((*raw).buf_addr.cast::<u8>(), dpdk::ffi::rte_mbuf::buf_len_of(raw)) };
+            assert_kernel_places("an mbuf header", raw.cast(), 128, socket);
+            assert_kernel_places("an mbuf buffer", buf, usize::from(len), socket);
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs two NUMA nodes: runs in the two-node guest (cargo xtask test --numa)"]
+fn jobs_see_the_socket_of_their_lcore() {
+    let [s0, s1] = two_sockets();
+    let eal = eal();
+    for (lcore, socket) in [(1, s0), (2, s1), (3, s1)] {
+        let id = LcoreId::new(lcore).unwrap();
+        let job = eal.launch(id, SocketId::current).unwrap();
+        assert_eq!(job.join().unwrap(), socket, "SocketId::current on lcore {lcore}");
+        let seen = eal.scope(|scope| scope.launch(id, SocketId::current).unwrap().join().unwrap());
+        assert_eq!(seen, socket, "SocketId::current in a scoped job on lcore {lcore}");
+    }
+    // A thread DPDK did not start: no lcore, so no socket of its own, until it registers;
+    // then the socket of the CPUs it runs on.
+    for (cpu, socket) in [(1usize, s0), (3, s1)] {
+        let seen = std::thread::spawn(move || {
+            let before = SocketId::current();
+            pin_to_cpu(cpu);
+            let registration = eal.register_thread().unwrap();
+            let after = SocketId::current();
+            drop(registration);
+            (before, after)
+        })
+        .join()
+        .unwrap();
+        assert_eq!(seen, (SocketId::ANY, socket), "a thread on CPU {cpu}, then registered");
+    }
+}
+
+/// Restricts the calling thread to one CPU.
+fn pin_to_cpu(cpu: usize) {
+    // SAFETY: a zeroed cpu_set_t is an empty set; CPU_SET and sched_setaffinity act on
+    // this thread's own mask, which they are given by pointer with its size.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        let rc = libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+        assert_eq!(rc, 0, "sched_setaffinity: {}", std::io::Error::last_os_error());
+    }
+}
+
+/// Node 1's free hugepages, taken away (and given back on drop) by shrinking its pool
+/// to what is in use.
+struct NoFreeHugepagesOn1 {
+    path: &'static str,
+    before: u64,
+}
+
+impl NoFreeHugepagesOn1 {
+    fn take() -> Self {
+        let base = "/sys/devices/system/node/node1/hugepages/hugepages-2048kB";
+        let read = |f: &str| -> u64 {
+            std::fs::read_to_string(format!("{base}/{f}")).unwrap().trim().parse().unwrap()
+        };
+        let path = "/sys/devices/system/node/node1/hugepages/hugepages-2048kB/nr_hugepages";
+        let (before, free) = (read("nr_hugepages"), read("free_hugepages"));
+        std::fs::write(path, (before - free).to_string()).unwrap();
+        assert_eq!(read("free_hugepages"), 0, "node 1's free hugepages given back");
+        NoFreeHugepagesOn1 { path, before }
+    }
+}
+
+impl Drop for NoFreeHugepagesOn1 {
+    fn drop(&mut self) {
+        let _ = std::fs::write(self.path, self.before.to_string());
+    }
+}
+
+#[test]
+#[ignore = "needs two NUMA nodes: runs in the two-node guest (cargo xtask test --numa)"]
+fn no_memory_on_socket_1_is_an_error_naming_it_not_a_fallback() {
+    let [s0, s1] = two_sockets();
+    let len = 64 << 20; // more than any earlier test left free in DPDK's heap of socket 1
+    let empty = NoFreeHugepagesOn1::take();
+    let refused = SocketBox::<[u8]>::try_new_uninit_slice(len, s1, 64);
+    let zone = Memzone::reserve(&unique_name("mz_full"), len, s1, MemzoneOptions::new());
+    let still_on_0 = SocketBox::<[u8]>::try_new_uninit_slice(len, s0, 64);
+    drop(empty);
+    match refused {
+        Err(e @ dpdk::Error::NoMemory { .. }) => {
+            assert!(e.to_string().contains("socket=1"), "the error names socket 1: {e}")
+        }
+        Err(other) => panic!("expected NoMemory for socket 1, got {other}"),
+        Ok(b) => panic!("64 MiB on socket 1 without hugepages there landed on {:?}", b.socket()),
+    }
+    match zone {
+        Err(e @ dpdk::Error::NoMemory { .. }) => {
+            assert!(e.to_string().contains("socket=1"), "the error names socket 1: {e}")
+        }
+        Err(other) => panic!("expected NoMemory for the memzone on socket 1, got {other}"),
+        Ok(z) => panic!("the memzone for socket 1 landed on {:?}", z.socket()),
+    }
+    let on_0 = still_on_0.expect("socket 0 still has hugepages");
+    assert_kernel_places("64 MiB on socket 0", on_0.as_ptr().cast(), len, s0);
 }
