@@ -421,7 +421,7 @@ fn run_in_dir(
 }
 
 /// The test targets the two-node pass runs, each with its ignored tests included.
-pub const TEST_TARGETS: &[&str] = &["numa_guest", "numa"];
+pub const TEST_TARGETS: &[&str] = &["numa_guest", "numa", "numa_dataplane"];
 
 /// The two-node pass: builds [`TEST_TARGETS`] on the host, runs them in the guest.
 pub fn pass(workspace: &Path) -> Result<(), Failure> {
