@@ -454,7 +454,7 @@ pub fn pass(workspace: &Path) -> Result<(), Failure> {
     for binary in &binaries {
         let path = workspace.join(binary);
         command += &format!(
-            "echo '--- {}'; {} --include-ignored --test-threads=1 --color never || rc=1\n",
+            "echo '--- {}'; {} --include-ignored --test-threads=1 --color never --nocapture || rc=1\n",
             binary,
             crate::lts::shell_quote(&path.to_string_lossy())
         );
