@@ -339,3 +339,27 @@ fn no_memory_on_socket_1_is_an_error_naming_it_not_a_fallback() {
     let on_0 = still_on_0.expect("socket 0 still has hugepages");
     assert_kernel_places("64 MiB on socket 0", on_0.as_ptr().cast(), len, s0);
 }
+
+#[test]
+#[ignore = "needs two NUMA nodes: runs in the two-node guest (cargo xtask test --numa)"]
+fn the_placement_report_flags_plain_rte_malloc_for_a_node_1_worker() {
+    // Seed 003's first mistake, made on purpose: plain rte_malloc (no socket) for state
+    // that a worker on node 1 will use. Called from this test thread (no lcore), DPDK
+    // serves it from socket 0, and the dataplane's report must flag it.
+    let [s0, s1] = two_sockets();
+    let _ = eal();
+    // SAFETY: a plain allocation, freed below.
+    let p = unsafe { dpdk::ffi::rte_malloc(c"mistake".as_ptr(), 4096, 64) };
+    assert!(!p.is_null());
+    let mut report = dns_dataplane::placement::Placement::default();
+    report.record("worker 2 state (plain rte_malloc)", s1, p.cast());
+    let right = SocketBox::new([0u8; 4096], s1);
+    report.record("worker 3 state (SocketBox on socket 1)", s1, right.as_ptr().cast());
+    let text = report.to_string();
+    assert_eq!(report.objects[0].landed, Some(s0), "plain rte_malloc served socket 0");
+    assert_eq!(report.mismatches(), 1, "the mistake, and only it, is flagged:\n{text}");
+    let flagged = text.lines().find(|l| l.contains("WARNING")).unwrap_or_default();
+    assert!(flagged.contains("plain rte_malloc"), "the warning names the object:\n{text}");
+    // SAFETY: allocated above, not used since.
+    unsafe { dpdk::ffi::rte_free(p) };
+}
