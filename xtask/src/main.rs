@@ -278,7 +278,7 @@ fn inner_command(command: &str, options: Options) -> String {
 fn test(options: Options) -> Result<(), Failure> {
     if options.numa {
         prepare(options.no_setup)?;
-        return numa::pass(&run::workspace_root());
+        return numa::pass(&run::workspace_root(), !options.no_setup);
     }
     let mut host = setup::dpdk_version();
     // A fresh machine has no DPDK yet: the set-up installs the host's first.
@@ -318,7 +318,7 @@ fn test(options: Options) -> Result<(), Failure> {
     if options.dpdk == Releases::All {
         println!();
         println!("==> two-node NUMA pass (QEMU guest)");
-        match numa::pass(&run::workspace_root()) {
+        match numa::pass(&run::workspace_root(), !options.no_setup) {
             Ok(()) => numa_note = Some("passed".to_owned()),
             Err(why) if numa::is_setup_failure(&why) && !ci => {
                 eprintln!();

@@ -57,12 +57,19 @@ pub fn is_setup_failure(failure: &Failure) -> bool {
     failure.0.starts_with(SETUP)
 }
 
-/// Installs QEMU and busybox when missing (as root).
-pub fn ensure_tools() -> Result<(), Failure> {
+/// Installs QEMU and busybox when missing (as root, unless `install` is false:
+/// `--no-setup`).
+pub fn ensure_tools(install: bool) -> Result<(), Failure> {
     let have =
         setup::find_program("qemu-system-x86_64").is_some() && Path::new("/bin/busybox").exists();
     if have {
         return Ok(());
+    }
+    if !install {
+        return Err(Failure(format!(
+            "the two-node guest needs {} (--no-setup: nothing installed)",
+            PACKAGES.join(", ")
+        )));
     }
     if !setup::is_root() {
         return Err(Failure(format!(
@@ -89,11 +96,15 @@ fn apt_install(packages: &[&str]) -> Result<(), Failure> {
     }
 }
 
-/// The kernel image and modules, extracted from Debian's package on first use.
-pub fn ensure_kernel() -> Result<Kernel, Failure> {
+/// The kernel image and modules, extracted from Debian's package on first use (unless
+/// `install` is false: `--no-setup`).
+pub fn ensure_kernel(install: bool) -> Result<Kernel, Failure> {
     let cache = Path::new(KERNEL_CACHE);
     if let Some(kernel) = cached_kernel(cache) {
         return Ok(kernel);
+    }
+    if !install {
+        return Err(Failure(format!("no guest kernel in {KERNEL_CACHE} (--no-setup)")));
     }
     if !setup::is_root() {
         return Err(Failure("fetching the guest kernel needs root".to_owned()));
@@ -347,10 +358,16 @@ fn qemu_args(kernel: &Kernel, initramfs: &Path, console: &Path, output: &Path) -
 
 /// Runs `command` (a shell command line) in the two-node guest, in `workdir`, with `env`;
 /// prints its output as it comes and returns its exit status.
-pub fn run(command: &str, workdir: &Path, env: &[(String, String)]) -> Result<i32, Failure> {
+/// `install`: whether missing tools and the kernel may be installed (not `--no-setup`).
+pub fn run(
+    command: &str,
+    workdir: &Path,
+    env: &[(String, String)],
+    install: bool,
+) -> Result<i32, Failure> {
     let setup_failure = |f: Failure| Failure(format!("{SETUP}{}", f.0));
-    ensure_tools().map_err(setup_failure)?;
-    let kernel = ensure_kernel().map_err(setup_failure)?;
+    ensure_tools(install).map_err(setup_failure)?;
+    let kernel = ensure_kernel(install).map_err(setup_failure)?;
     let dir = std::env::temp_dir().join(format!("dpdk-rs-guest-{}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).map_err(|e| io_failure(&dir, e))?;
@@ -423,8 +440,9 @@ fn run_in_dir(
 /// The test targets the two-node pass runs, each with its ignored tests included.
 pub const TEST_TARGETS: &[&str] = &["numa_guest", "numa", "numa_dataplane"];
 
-/// The two-node pass: builds [`TEST_TARGETS`] on the host, runs them in the guest.
-pub fn pass(workspace: &Path) -> Result<(), Failure> {
+/// The two-node pass: builds [`TEST_TARGETS`] on the host, runs them in the guest
+/// (`install`: as in [`run`]).
+pub fn pass(workspace: &Path, install: bool) -> Result<(), Failure> {
     let mut args = vec!["test", "-p", "dpdk-tests", "--no-run"];
     for target in TEST_TARGETS {
         args.extend(["--test", target]);
@@ -469,7 +487,7 @@ pub fn pass(workspace: &Path) -> Result<(), Failure> {
         ),
     ];
     let started = Instant::now();
-    let code = run(&command, workspace, &env)?;
+    let code = run(&command, workspace, &env, install)?;
     println!("two-node pass: {}", format_duration(started.elapsed()));
     if code == 0 {
         Ok(())
