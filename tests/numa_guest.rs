@@ -211,9 +211,11 @@ fn hash_tables_and_their_values_land_on_the_socket_asked() {
 #[ignore = "needs two NUMA nodes: runs in the two-node guest (cargo xtask test --numa)"]
 fn concurrent_hash_values_land_on_the_socket_asked() {
     for socket in two_sockets() {
-        let (mut writer, _table): (HashWriter<u32, [u64; 8]>, ConcurrentHash<u32, [u64; 8]>) =
+        let (mut writer, table): (HashWriter<u32, [u64; 8]>, ConcurrentHash<u32, [u64; 8]>) =
             ConcurrentHash::new(&unique_name("ch_numa"), 1 << 12, socket, HashOptions::new(), 2)
                 .unwrap();
+        assert_eq!(table.memory_sockets(), (Some(socket), Some(socket)), "DPDK's memsegs");
+        assert_kernel_places("rte_hash (lock-free)", table.as_ptr().cast(), 64, socket);
         for k in 0..3000u32 {
             writer.insert(k, [u64::from(k); 8]).unwrap();
         }

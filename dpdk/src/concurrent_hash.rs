@@ -269,6 +269,27 @@ impl<K: HashKey, V: Send + Sync> ConcurrentHash<K, V> {
         Ok((HashWriter { inner, _not_sync: PhantomData }, table))
     }
 
+    /// The sockets of the table's memory and of its values, from DPDK's memsegs, as
+    /// [`crate::Hash::memory_sockets`] reports them.
+    ///
+    /// ```
+    /// # let eal = dpdk::doc_eal();
+    /// use dpdk::concurrent_hash::ConcurrentHash;
+    /// use dpdk::hash::HashOptions;
+    /// let socket = dpdk::SocketId::current();
+    /// let (_w, t) = ConcurrentHash::<u32, u64>::new("doc_lf_sock", 64, socket, HashOptions::new(), 1)?;
+    /// assert_eq!(t.memory_sockets(), (Some(socket), Some(socket)));
+    /// # Ok::<(), dpdk::Error>(())
+    /// ```
+    pub fn memory_sockets(&self) -> (Option<SocketId>, Option<SocketId>) {
+        (crate::malloc::socket_of(self.inner.h.as_ptr().cast()), self.inner.values.socket())
+    }
+
+    /// The raw table, for DPDK calls this crate does not wrap.
+    pub fn as_ptr(&self) -> *mut ffi::rte_hash {
+        self.inner.h.as_ptr()
+    }
+
     /// A reader for the calling thread (`rte_rcu_qsbr_thread_register`).
     ///
     /// # Errors
