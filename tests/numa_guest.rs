@@ -154,19 +154,24 @@ fn every_mempool_object_lands_on_the_socket_asked() {
     }
 }
 
+/// Asserts that ring `name` (header and every slot of `esize` bytes) is on `socket`.
+fn assert_ring_placed(what: &str, name: &str, esize: usize, socket: SocketId) {
+    let raw = RingRef::lookup(name).unwrap().as_ptr();
+    // The header and every slot: DPDK puts the slots right after the header.
+    // SAFETY: reading the size of a live ring.
+    let size = unsafe { (*raw).size } as usize;
+    let len = std::mem::size_of::<dpdk::ffi::rte_ring>() + size * esize;
+    assert_eq!(dpdk::malloc::socket_of(raw.cast()), Some(socket), "DPDK's memseg of {what}");
+    assert_kernel_places(what, raw.cast(), len, socket);
+}
+
 #[test]
 #[ignore = "needs two NUMA nodes: runs in the two-node guest (cargo xtask test --numa)"]
 fn rings_land_on_the_socket_asked() {
     for socket in two_sockets() {
         let name = unique_name("r_numa");
         let ring: Ring<u64> = Ring::new(&name, 1 << 16, socket, RingOptions::new()).unwrap();
-        let raw = RingRef::lookup(&name).unwrap().as_ptr();
-        // The header and every slot: DPDK puts the slots right after the header.
-        // SAFETY: reading the size of a live ring.
-        let size = unsafe { (*raw).size } as usize;
-        let len = std::mem::size_of::<dpdk::ffi::rte_ring>() + size * 8;
-        assert_eq!(dpdk::malloc::socket_of(raw.cast()), Some(socket), "DPDK's memseg");
-        assert_kernel_places("Ring", raw.cast(), len, socket);
+        assert_ring_placed("Ring", &name, 8, socket);
         drop(ring);
     }
 }
@@ -178,12 +183,7 @@ fn elem_rings_land_on_the_socket_asked() {
         let name = unique_name("er_numa");
         let ring: ElemRing<[u64; 4]> =
             ElemRing::new(&name, 1 << 14, socket, RingOptions::new()).unwrap();
-        let raw = RingRef::lookup(&name).unwrap().as_ptr();
-        // SAFETY: reading the size of a live ring.
-        let size = unsafe { (*raw).size } as usize;
-        let len = std::mem::size_of::<dpdk::ffi::rte_ring>() + size * 32;
-        assert_eq!(dpdk::malloc::socket_of(raw.cast()), Some(socket), "DPDK's memseg");
-        assert_kernel_places("ElemRing", raw.cast(), len, socket);
+        assert_ring_placed("ElemRing", &name, 32, socket);
         drop(ring);
     }
 }

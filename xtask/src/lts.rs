@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use crate::run::{format_duration, workspace_root, Failure};
+use crate::run::{format_duration, run_checked, workspace_root, Failure};
 use crate::setup::{self, versions};
 
 /// Where the chroots live between runs.
@@ -127,14 +127,6 @@ fn ensure_chroot(suite: &str) -> Result<PathBuf, Failure> {
         .map_err(|e| Failure(format!("cannot move the {suite} chroot into place: {e}")))?;
     println!("{suite} chroot made in {}", format_duration(started.elapsed()));
     Ok(dir)
-}
-
-fn run_checked(command: &mut Command, what: &str) -> Result<(), Failure> {
-    match command.status() {
-        Ok(status) if status.success() => Ok(()),
-        Ok(status) => Err(Failure(format!("{what}: {status}"))),
-        Err(e) => Err(Failure(format!("{what}: cannot start: {e}"))),
-    }
 }
 
 /// Home directories of the host's Rust toolchain, made visible at the same paths inside.

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::run::{format_duration, Failure};
+use crate::run::{cargo_program, format_duration, output_of, run_checked, Failure, Step};
 use crate::setup;
 
 /// Where the extracted guest kernel lives between runs.
@@ -83,17 +83,11 @@ pub fn ensure_tools(install: bool) -> Result<(), Failure> {
 }
 
 fn apt_install(packages: &[&str]) -> Result<(), Failure> {
-    let status = Command::new("apt-get")
-        .args(["install", "-y"])
-        .args(packages)
+    let mut args = vec!["install", "-y"];
+    args.extend(packages);
+    Step::new("apt-get install", "apt-get", &args)
         .env("DEBIAN_FRONTEND", "noninteractive")
-        .status()
-        .map_err(|e| Failure(format!("cannot run apt-get: {e}")))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(Failure(format!("apt-get install {}: {status}", packages.join(" "))))
-    }
+        .execute()
 }
 
 /// The kernel image and modules, extracted from Debian's package on first use (unless
@@ -110,7 +104,8 @@ pub fn ensure_kernel(install: bool) -> Result<Kernel, Failure> {
         return Err(Failure("fetching the guest kernel needs root".to_owned()));
     }
     // linux-image-amd64 is a metapackage: the image is the package it depends on.
-    let depends = output("apt-cache", &["depends", "linux-image-amd64"])?;
+    let depends = output_of("apt-cache", &["depends", "linux-image-amd64"])
+        .ok_or_else(|| Failure("apt-cache depends linux-image-amd64 failed".to_owned()))?;
     let package = depends
         .lines()
         .filter_map(|l| l.trim().strip_prefix("Depends: "))
@@ -448,7 +443,7 @@ pub fn pass(workspace: &Path, install: bool) -> Result<(), Failure> {
         args.extend(["--test", target]);
     }
     println!("$ cargo {}", args.join(" "));
-    let out = Command::new("cargo")
+    let out = Command::new(cargo_program())
         .args(&args)
         .current_dir(workspace)
         .stdout(Stdio::inherit())
@@ -548,32 +543,10 @@ impl Relay {
     }
 }
 
-fn output(program: &str, args: &[&str]) -> Result<String, Failure> {
-    let out = Command::new(program)
-        .args(args)
-        .output()
-        .map_err(|e| Failure(format!("cannot run {program}: {e}")))?;
-    if !out.status.success() {
-        return Err(Failure(format!(
-            "{program} {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
+/// `program args` in `dir`, output inherited.
 fn run_in(dir: &Path, program: &str, args: &[&str]) -> Result<(), Failure> {
-    let status = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .status()
-        .map_err(|e| Failure(format!("cannot run {program}: {e}")))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(Failure(format!("{program} {}: {status}", args.join(" "))))
-    }
+    let what = format!("{program} {}", args.join(" "));
+    run_checked(Command::new(program).args(args).current_dir(dir), &what)
 }
 
 fn copy(from: &Path, to: &Path) -> Result<(), Failure> {

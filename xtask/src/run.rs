@@ -22,7 +22,7 @@ pub fn workspace_root() -> PathBuf {
 }
 
 /// The cargo that runs us (`$CARGO`), so that nested runs use the same toolchain.
-fn cargo_program() -> String {
+pub fn cargo_program() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
 }
 
@@ -94,6 +94,15 @@ impl Step {
         } else {
             Err(Failure(format!("{} ({status})", self.title)))
         }
+    }
+}
+
+/// Runs `command` (output inherited); `what` names it in the failure.
+pub fn run_checked(command: &mut Command, what: &str) -> Result<(), Failure> {
+    match command.status() {
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => Err(Failure(format!("{what}: {status}"))),
+        Err(e) => Err(Failure(format!("{what}: cannot start: {e}"))),
     }
 }
 

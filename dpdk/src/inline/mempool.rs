@@ -262,8 +262,15 @@ pub(crate) unsafe fn put_any(mp: *mut ffi::rte_mempool, src: *const *mut c_void,
             }
         }
     }
-    // SAFETY: per the contract; DPDK's own put does the rest (flush, no cache).
-    unsafe { flush(mp, src, n, cache) }
+    // SAFETY: per the contract; DPDK's own put does the rest: the driver for a pool
+    // without a cache (its usual path, so not through the cold `flush`), or the flush.
+    unsafe {
+        if cache.is_null() {
+            ffi::rte_mempool_generic_put(mp, src, n, cache)
+        } else {
+            flush(mp, src, n, cache)
+        }
+    }
 }
 
 /// The cache paths that DPDK's C does for us (refilling an empty cache, flushing a
@@ -289,11 +296,10 @@ unsafe fn refill(
     unsafe { ffi::rte_mempool_generic_get(mp, dst, n, cache) == 0 }
 }
 
-/// [`refill`]'s twin for a put that does not fit under the flush threshold (or, from
-/// [`put_any`], has no cache).
+/// [`refill`]'s twin for a put that does not fit under the flush threshold.
 ///
 /// # Safety
-/// As [`RawPool::put`].
+/// As [`RawPool::put`], with a cache.
 #[cold]
 #[inline(never)]
 unsafe fn flush(
