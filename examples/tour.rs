@@ -42,7 +42,7 @@ fn tour() -> dpdk::Result<()> {
     println!("lcores:");
     for lcore in eal.lcores() {
         let role = if lcore == eal.main_lcore() { "main" } else { "worker" };
-        println!("  {lcore:<8} {role:<6} cpu {:<3} {}", lcore.cpu(), lcore.socket());
+        println!("  {lcore:<8} {role:<6} cpu {:<3} {}", lcore.cpus()[0], lcore.socket());
     }
     println!(
         "this thread: {:?} on {} (the main lcore is the thread that ran rte_eal_init)",

@@ -35,6 +35,10 @@ pub fn generate(dpdk: &Dpdk) {
 
     let mut clang_args = dpdk.cflags.clone();
     clang_args.push("-DALLOW_EXPERIMENTAL_API".to_owned());
+    // As DPDK's own build defines it: without it glibc's <sched.h> has no `cpu_set_t`, so
+    // `rte_os.h` leaves out `rte_cpuset_t` and every function that takes or returns one
+    // (`rte_lcore_cpuset`, `rte_thread_set_affinity`).
+    clang_args.push("-D_GNU_SOURCE".to_owned());
 
     let bindings = bindgen::Builder::default()
         .header(header.to_str().unwrap())
@@ -70,6 +74,7 @@ pub fn generate(dpdk: &Dpdk) {
         .include(&manifest_dir)
         .opt_level(3)
         .define("ALLOW_EXPERIMENTAL_API", None)
+        .define("_GNU_SOURCE", None)
         .warnings(false);
     for flag in &dpdk.cflags {
         build.flag(flag);

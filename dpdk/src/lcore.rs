@@ -20,7 +20,7 @@ use crate::SocketId;
 /// ```
 /// # let eal = dpdk::doc_eal();
 /// for lcore in eal.lcores() {
-///     println!("{lcore} on {} (cpu {})", lcore.socket(), lcore.cpu());
+///     println!("{lcore} on {} (cpus {:?})", lcore.socket(), lcore.cpus());
 /// }
 /// // The thread that ran rte_eal_init is the main lcore.
 /// assert_eq!(dpdk::LcoreId::current(), Some(eal.main_lcore()));
@@ -68,7 +68,32 @@ impl LcoreId {
         SocketId::from_dpdk(unsafe { ffi::rte_lcore_to_socket_id(self.0) } as i32)
     }
 
-    /// The CPU this lcore runs on (`rte_lcore_to_cpu_id`); -1 for registered non-EAL threads.
+    /// The operating system's CPUs this lcore's thread is pinned to (`rte_lcore_cpuset`),
+    /// ascending: one CPU for a plain `-l` lcore, several for a `--lcores` group; empty for
+    /// a registered non-EAL thread.
+    ///
+    /// ```
+    /// # let eal = dpdk::doc_eal();
+    /// let main = eal.main_lcore();
+    /// let topology = dpdk::numa::Topology::read().unwrap();
+    /// assert_eq!(main.cpus().len(), 1);
+    /// assert_eq!(main.socket().id(), topology.node_of_cpu(main.cpus()[0]));
+    /// ```
+    #[doc(alias = "rte_lcore_cpuset")]
+    pub fn cpus(self) -> Vec<u32> {
+        // SAFETY: self.0 < RTE_MAX_LCORE by construction; the set is returned by value.
+        let set = unsafe { ffi::rte_lcore_cpuset(self.0) };
+        let bits = 8 * std::mem::size_of_val(&set.__bits[0]);
+        (0..set.__bits.len() * bits)
+            .filter(|&cpu| set.__bits[cpu / bits] >> (cpu % bits) & 1 == 1)
+            .map(|cpu| cpu as u32)
+            .collect()
+    }
+
+    /// DPDK's core id of this lcore's CPU (`rte_lcore_to_cpu_id`): the kernel's
+    /// `topology/core_id`, the core's number *within its socket*, not the operating
+    /// system's CPU number (on two sockets of two cores, CPUs 2 and 3 are cores 0 and 1);
+    /// [`cpus`](Self::cpus) gives the CPUs. -1 for registered non-EAL threads.
     #[doc(alias = "rte_lcore_to_cpu_id")]
     pub fn cpu(self) -> i32 {
         // SAFETY: self.0 < RTE_MAX_LCORE by construction.
