@@ -16,7 +16,7 @@ use dpdk::{Eal, EalBuilder, LcoreId, Memory, SocketBox, SocketId};
 use crate::arp::ArpIdentity;
 use crate::engine::{Counters, Engine, Patterns, Verdict, BURST};
 use crate::pcap::{for_each_frame, PcapWriter};
-use crate::placement::Placement;
+use crate::placement::{Placement, Users};
 use crate::table::DomainTable;
 
 /// Where the packets come from.
@@ -314,7 +314,12 @@ fn serve(
         }
     }
     let worker_socket = sockets[0];
+    let io = eal.main_lcore();
     let mut placement = Placement::default();
+    // The lcores that use a per-socket object: the workers on that socket.
+    let workers_on = |socket: SocketId| {
+        Users::lcores(workers.iter().filter(|w| w.socket() == socket).map(|w| (w.id(), socket)))
+    };
 
     // The seed's table: one on each workers' socket, so no lookup crosses sockets.
     let list = match &config.domains {
@@ -329,16 +334,9 @@ fn serve(
     for (i, &socket) in sockets.iter().enumerate() {
         let table = DomainTable::load(&list, &format!("dns_domains{i}"), socket)?;
         let (header, values) = table.memory_sockets();
-        placement.objects.push(crate::placement::Placed {
-            object: format!("domain table ({} names)", table.len()),
-            asked: socket,
-            landed: header,
-        });
-        placement.objects.push(crate::placement::Placed {
-            object: "domain table values".into(),
-            asked: socket,
-            landed: values,
-        });
+        let names = format!("domain table ({} names)", table.len());
+        placement.record_landed(names, socket, header, workers_on(socket));
+        placement.record_landed("domain table values", socket, values, workers_on(socket));
         tables.push(table);
     }
     let table_of =
@@ -358,11 +356,12 @@ fn serve(
         for &socket in sockets.iter().filter(|_| !patterns.is_empty()) {
             let db = crate::blocklist::Blocklist::compile(&patterns, socket)
                 .map_err(AppError::Blocklist)?;
-            placement.objects.push(crate::placement::Placed {
-                object: format!("Hyperscan database ({} patterns)", db.len()),
-                asked: socket,
-                landed: db.memory_socket(),
-            });
+            placement.record_landed(
+                format!("Hyperscan database ({} patterns)", db.len()),
+                socket,
+                db.memory_socket(),
+                workers_on(socket),
+            );
             dbs.push(db);
         }
         dbs
@@ -404,11 +403,7 @@ fn serve(
         Mode::RunToCompletion => usize::from(queues),
     };
     let pool = PktMbufPool::new("dns_mbufs", 8191, 256, DEFAULT_DATA_ROOM, pool_socket)?;
-    placement.objects.push(crate::placement::Placed {
-        object: format!("mbuf pool (port {} on {port_socket})", port.name()),
-        asked: pool_socket,
-        landed: pool.socket(),
-    });
+    placement.record_landed("mbuf pool", pool_socket, pool.socket(), Users::port(&port));
     let mac = port.mac()?;
     let mut port = port
         .configure(
@@ -436,11 +431,12 @@ fn serve(
             continue;
         };
         let scratch = prototype.clone_on(w.socket()).map_err(AppError::Blocklist)?;
-        placement.objects.push(crate::placement::Placed {
-            object: format!("Hyperscan scratch of worker {}", w.id()),
-            asked: w.socket(),
-            landed: scratch.memory_socket(),
-        });
+        placement.record_landed(
+            format!("Hyperscan scratch of worker {}", w.id()),
+            w.socket(),
+            scratch.memory_socket(),
+            Users::lcores([(w.id(), w.socket())]),
+        );
         scratches.push(Some(scratch));
     }
     #[cfg(not(feature = "hyperscan"))]
@@ -449,7 +445,13 @@ fn serve(
     let mut rings: Vec<(RingEnds<'_>, RingEnds<'_>)> = Vec::new();
     for (i, w) in workers.iter().take(active_workers).enumerate() {
         let state = SocketBox::new(WorkerState::default(), w.socket());
-        placement.record(format!("worker {} state", w.id()), w.socket(), state.as_ptr().cast());
+        let worker = Users::lcores([(w.id(), w.socket())]);
+        placement.record(
+            format!("worker {} state", w.id()),
+            w.socket(),
+            state.as_ptr().cast(),
+            worker,
+        );
         states.push(state);
         if config.mode == Mode::Pipeline {
             let opts = RingOptions::new().single_producer().single_consumer();
@@ -457,12 +459,16 @@ fn serve(
                 Ring::new(&format!("dns_to_w{i}"), 1024, w.socket(), opts)?;
             let from: Ring<Mbuf<'_>, Single, Single> =
                 Ring::new(&format!("dns_from_w{i}"), 1024, w.socket(), opts)?;
-            placement.record(format!("ring to worker {}", w.id()), w.socket(), to.as_ptr().cast());
+            // Between the I/O lcore and the worker: on the worker's side.
+            let ends = Users::lcores([(io.id(), io.socket()), (w.id(), w.socket())]);
+            let (to_ptr, from_ptr) = (to.as_ptr().cast(), from.as_ptr().cast());
             placement.record(
-                format!("ring from worker {}", w.id()),
+                format!("ring to worker {}", w.id()),
                 w.socket(),
-                from.as_ptr().cast(),
+                to_ptr,
+                ends.clone(),
             );
+            placement.record(format!("ring from worker {}", w.id()), w.socket(), from_ptr, ends);
             rings.push((to.split(), from.split()));
         }
     }

@@ -174,7 +174,11 @@ fn main() -> ExitCode {
     print_report(&report);
     let mut ok = report.placement.mismatches() == 0;
     if report.placement.mismatches() > 0 {
-        eprintln!("WARNING: {} objects are not where asked", report.placement.mismatches());
+        eprintln!(
+            "WARNING: the placement report flags {} objects (not where asked, or away from \
+             their users)",
+            report.placement.mismatches()
+        );
     }
     if let Some(matches) = report.matches_generator() {
         if matches {
