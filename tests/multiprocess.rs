@@ -13,7 +13,9 @@ use dpdk::malloc::HeapStats;
 use dpdk::{
     Eal, EalBuilder, Error, Memory, Memzone, MemzoneOptions, ProcessType, SocketBox, SocketId,
 };
-use dpdk_tests::{assert_child_passed, memory_mode, require_child, run_child};
+use dpdk_tests::{
+    assert_child_passed, memory_mode, remove_runtime_files, require_child, run_child,
+};
 
 const PREFIX_ENV: &str = "DPDK_RS_MP_PREFIX";
 
@@ -59,18 +61,6 @@ fn primary_and_secondary_share_memory() {
     let output = run_child("child_primary", &[(PREFIX_ENV, &prefix)]);
     remove_runtime_files(&prefix);
     assert_child_passed(&output);
-}
-
-/// Hugepage files and the runtime directory a non-in-memory primary leaves behind.
-fn remove_runtime_files(prefix: &str) {
-    if let Ok(entries) = std::fs::read_dir("/dev/hugepages") {
-        for entry in entries.flatten() {
-            if entry.file_name().to_string_lossy().starts_with(&format!("{prefix}map_")) {
-                let _ = std::fs::remove_file(entry.path());
-            }
-        }
-    }
-    let _ = std::fs::remove_dir_all(format!("/var/run/dpdk/{prefix}"));
 }
 
 #[test]

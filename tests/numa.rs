@@ -261,3 +261,56 @@ fn hugepages_match_the_kernels_node_files() {
     }
     panic!("the kernel's hugepage counts changed across every one of 100 reads");
 }
+
+/// The shape `cargo xtask test --numa` gave its two-node guest: node -> (CPUs, MiB), from
+/// `DPDK_RS_GUEST_NODES` (`node:first-last:MiB,...`), and the 2 MiB hugepages its init
+/// reserved on each node (`DPDK_RS_GUEST_HUGEPAGES`).
+fn guest_shape() -> (BTreeMap<u32, (Vec<u32>, u64)>, u64) {
+    let var = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| {
+            panic!(
+                "{name} is not set: this test runs in the two-node guest (cargo xtask test --numa)"
+            )
+        })
+    };
+    let mut nodes = BTreeMap::new();
+    for item in var("DPDK_RS_GUEST_NODES").split(',') {
+        let fields: Vec<&str> = item.split(':').collect();
+        let [node, cpus, mib] = fields[..] else { panic!("bad guest node {item:?}") };
+        let cpus = dpdk::numa::parse_cpulist(cpus).expect("a CPU list");
+        nodes.insert(node.parse().unwrap(), (cpus, mib.parse().unwrap()));
+    }
+    (nodes, var("DPDK_RS_GUEST_HUGEPAGES").parse().unwrap())
+}
+
+#[test]
+#[ignore = "needs two NUMA nodes: runs in the two-node guest (cargo xtask test --numa)"]
+fn the_reader_sees_the_two_nodes_the_guest_was_given() {
+    let (shape, hugepages) = guest_shape();
+    let topology = Topology::read().expect("read topology");
+    let ids: Vec<u32> = topology.nodes.iter().map(|n| n.id).collect();
+    assert_eq!(ids, shape.keys().copied().collect::<Vec<_>>(), "the nodes:\n{topology}");
+    for node in &topology.nodes {
+        let (cpus, mib) = &shape[&node.id];
+        assert_eq!(&node.cpus, cpus, "node {}'s CPUs:\n{topology}", node.id);
+        // The kernel keeps some of each node's memory for itself (its image and page
+        // tables on node 0, per-node structures everywhere), never more than a quarter.
+        let given = mib << 20;
+        assert!(
+            node.memory_total_bytes <= given && node.memory_total_bytes >= given / 4 * 3,
+            "node {}: {} bytes of memory, the guest gave it {given}:\n{topology}",
+            node.id,
+            node.memory_total_bytes
+        );
+        assert!(node.memory_free_bytes <= node.memory_total_bytes);
+        let pool = node.hugepages.iter().find(|p| p.page_size_bytes == 2 << 20);
+        let pool = pool.unwrap_or_else(|| panic!("node {} has a 2 MiB pool:\n{topology}", node.id));
+        assert_eq!(pool.total, hugepages, "node {}'s reserved hugepages:\n{topology}", node.id);
+        assert!(pool.free <= pool.total);
+    }
+    for (node, (cpus, _)) in &shape {
+        for &cpu in cpus {
+            assert_eq!(topology.node_of_cpu(cpu), Some(*node), "CPU {cpu}");
+        }
+    }
+}

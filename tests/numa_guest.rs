@@ -8,18 +8,20 @@
 //! `--ignored`, where an allocation on the wrong socket fails them. They refuse to run
 //! on a machine with fewer than two sockets rather than pass.
 
-use std::ffi::c_void;
 use std::mem::MaybeUninit;
 use std::sync::OnceLock;
 
+use dns_dataplane::blocklist::Blocklist;
+use dns_dataplane::placement::{Placement, Problem, Users};
 use dpdk::concurrent_hash::{ConcurrentHash, HashWriter};
+use dpdk::ethdev::Port;
 use dpdk::hash::{Hash, HashOptions};
 use dpdk::mbuf::{PktMbufPool, DEFAULT_DATA_ROOM};
 use dpdk::mempool::{Mempool, MempoolOptions};
 use dpdk::memzone::{Memzone, MemzoneOptions};
 use dpdk::ring::{ElemRing, Ring, RingOptions, RingRef};
 use dpdk::{Eal, EalBuilder, LcoreId, Memory, SocketBox, SocketId};
-use dpdk_tests::unique_name;
+use dpdk_tests::{assert_kernel_places, unique_name};
 
 const WHY: &str = "needs two NUMA nodes: runs in the two-node guest (cargo xtask test --numa)";
 
@@ -52,52 +54,23 @@ fn two_sockets() -> [SocketId; 2] {
     [SocketId::new(0).unwrap(), SocketId::new(1).unwrap()]
 }
 
-/// The node the kernel has each 4 KiB page of `[addr, addr + len)` on.
-fn kernel_nodes(addr: *const u8, len: usize) -> Vec<i32> {
-    const PAGE: usize = 4096;
-    let start = addr as usize & !(PAGE - 1);
-    let end = addr as usize + len.max(1);
-    let mut pages: Vec<*mut c_void> =
-        (start..end).step_by(PAGE).map(|a| a as *mut c_void).collect();
-    let mut status = vec![i32::MIN; pages.len()];
-    // SAFETY: move_pages with null target nodes only reports the node of each page of
-    // this process (pid 0); the arrays have `pages.len()` entries.
-    let rc = unsafe {
-        libc::syscall(
-            libc::SYS_move_pages,
-            0,
-            pages.len(),
-            pages.as_mut_ptr(),
-            std::ptr::null::<i32>(),
-            status.as_mut_ptr(),
-            0,
-        )
-    };
-    assert_eq!(rc, 0, "move_pages: {}", std::io::Error::last_os_error());
-    status
-}
-
-/// Asserts that every page of the range is on `socket` according to the kernel.
-fn assert_kernel_places(what: &str, addr: *const u8, len: usize, socket: SocketId) {
-    let nodes = kernel_nodes(addr, len);
-    let wrong: Vec<(usize, i32)> =
-        nodes.iter().copied().enumerate().filter(|&(_, n)| n != socket.as_raw()).collect();
-    assert!(
-        wrong.is_empty(),
-        "{what} asked for socket {}: {} of {} pages elsewhere per the kernel (page, node): {:?}",
-        socket.as_raw(),
-        wrong.len(),
-        nodes.len(),
-        &wrong[..wrong.len().min(8)]
-    );
-}
-
 #[test]
 #[ignore = "needs two NUMA nodes: runs in the two-node guest (cargo xtask test --numa)"]
 fn dpdk_sees_both_nodes_and_their_lcores() {
     let [s0, s1] = two_sockets();
     let on = |l: u32| LcoreId::new(l).unwrap().socket();
     assert_eq!((on(0), on(1), on(2), on(3)), (s0, s0, s1, s1), "{WHY}");
+    // DPDK and our topology reader agree on every lcore's node.
+    let topology = dpdk::numa::Topology::read().expect("read topology");
+    for lcore in eal().lcores() {
+        let cpu = lcore.cpus()[0];
+        assert_eq!(
+            lcore.socket().id(),
+            topology.node_of_cpu(cpu),
+            "lcore {}:\n{topology}",
+            lcore.id()
+        );
+    }
 }
 
 #[test]
@@ -342,26 +315,93 @@ fn no_memory_on_socket_1_is_an_error_naming_it_not_a_fallback() {
     assert_kernel_places("64 MiB on socket 0", on_0.as_ptr().cast(), len, s0);
 }
 
+/// The lcores of socket `socket`, as the placement report names an object's users.
+fn lcores_on(socket: SocketId) -> Users {
+    Users::lcores(
+        eal().lcores().into_iter().filter(|l| l.socket() == socket).map(|l| (l.id(), socket)),
+    )
+}
+
+/// Asserts that `report` flags exactly one object, the first, as away from its users on
+/// `socket`, and that its printed line says so.
+fn assert_flags_the_mistake(report: &Placement, socket: SocketId) {
+    let text = report.to_string();
+    assert_eq!(report.mismatches(), 1, "the mistake, and only it, is flagged:\n{text}");
+    let mistake = &report.objects[0];
+    assert_eq!(mistake.problem(), Some(Problem::AwayFromUsers(socket)), "{text}");
+    let flagged: Vec<&str> = text.lines().filter(|l| l.contains("WARNING")).collect();
+    assert_eq!(flagged.len(), 1, "{text}");
+    assert!(
+        flagged[0].contains(&mistake.object) && flagged[0].contains(&socket.to_string()),
+        "the warning names the object and its users' socket:\n{text}"
+    );
+}
+
+// Seed 003's table of common NUMA mistakes, each made on purpose; the dataplane's
+// placement report must flag it (and not its correct counterpart).
+
 #[test]
 #[ignore = "needs two NUMA nodes: runs in the two-node guest (cargo xtask test --numa)"]
 fn the_placement_report_flags_plain_rte_malloc_for_a_node_1_worker() {
-    // Seed 003's first mistake, made on purpose: plain rte_malloc (no socket) for state
-    // that a worker on node 1 will use. Called from this test thread (no lcore), DPDK
-    // serves it from socket 0, and the dataplane's report must flag it.
+    // Plain rte_malloc (no socket) for state that the workers on node 1 use. Called from
+    // this test thread (no lcore), DPDK serves it from socket 0.
     let [s0, s1] = two_sockets();
-    let _ = eal();
     // SAFETY: a plain allocation, freed below.
     let p = unsafe { dpdk::ffi::rte_malloc(c"mistake".as_ptr(), 4096, 64) };
     assert!(!p.is_null());
-    let mut report = dns_dataplane::placement::Placement::default();
-    report.record("worker 2 state (plain rte_malloc)", s1, p.cast());
+    let mut report = Placement::default();
+    report.record("worker state (plain rte_malloc)", SocketId::ANY, p.cast(), lcores_on(s1));
     let right = SocketBox::new([0u8; 4096], s1);
-    report.record("worker 3 state (SocketBox on socket 1)", s1, right.as_ptr().cast());
-    let text = report.to_string();
+    report.record("worker state (SocketBox on socket 1)", s1, right.as_ptr().cast(), lcores_on(s1));
     assert_eq!(report.objects[0].landed, Some(s0), "plain rte_malloc served socket 0");
-    assert_eq!(report.mismatches(), 1, "the mistake, and only it, is flagged:\n{text}");
-    let flagged = text.lines().find(|l| l.contains("WARNING")).unwrap_or_default();
-    assert!(flagged.contains("plain rte_malloc"), "the warning names the object:\n{text}");
+    assert_flags_the_mistake(&report, s1);
     // SAFETY: allocated above, not used since.
     unsafe { dpdk::ffi::rte_free(p) };
+}
+
+#[test]
+#[ignore = "needs two NUMA nodes: runs in the two-node guest (cargo xtask test --numa)"]
+fn the_placement_report_flags_an_mbuf_pool_off_its_ports_socket() {
+    // The mbuf pool on socket 0 for a port on socket 1, as when the pool is made for the
+    // main lcore's socket. The guest's virtual devices all report "any socket" (and our
+    // net_ring takes no `nodeaction`), so the port here is a PCI NIC on node 1 as
+    // `Users::Port` holds it: its name and the socket `rte_eth_dev_socket_id` gives.
+    let [s0, s1] = two_sockets();
+    let nic = Users::Port { name: "0000:81:00.0".into(), socket: s1 };
+    let wrong = PktMbufPool::new(&unique_name("pw"), 511, 0, DEFAULT_DATA_ROOM, s0).unwrap();
+    let right = PktMbufPool::new(&unique_name("pr"), 511, 0, DEFAULT_DATA_ROOM, s1).unwrap();
+    let mut report = Placement::default();
+    report.record_landed("mbuf pool on socket 0", s0, wrong.socket(), nic.clone());
+    report.record_landed("mbuf pool on socket 1", s1, right.socket(), nic);
+    // A virtual device on any socket accepts the pool wherever it is.
+    let vdev = Port::attach_vdev(&format!("net_null_{}", unique_name("nn"))).unwrap();
+    assert!(vdev.socket().is_any(), "net_null reports any socket");
+    report.record_landed("mbuf pool of a vdev", s0, wrong.socket(), Users::port(&vdev));
+    assert_flags_the_mistake(&report, s1);
+}
+
+#[test]
+#[ignore = "needs two NUMA nodes: runs in the two-node guest (cargo xtask test --numa)"]
+fn the_placement_report_flags_a_pattern_database_away_from_its_workers() {
+    // The Hyperscan database compiled for socket 0 while the workers that scan with it
+    // run on node 1.
+    let [s0, s1] = two_sockets();
+    let patterns = ["^ads\\.", "tracker"];
+    let wrong = Blocklist::compile(&patterns, s0).unwrap_or_else(|e| panic!("{e}"));
+    let right = Blocklist::compile(&patterns, s1).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((wrong.memory_socket(), right.memory_socket()), (Some(s0), Some(s1)));
+    let mut report = Placement::default();
+    report.record_landed(
+        "Hyperscan database on socket 0",
+        s0,
+        wrong.memory_socket(),
+        lcores_on(s1),
+    );
+    report.record_landed(
+        "Hyperscan database on socket 1",
+        s1,
+        right.memory_socket(),
+        lcores_on(s1),
+    );
+    assert_flags_the_mistake(&report, s1);
 }

@@ -229,3 +229,56 @@ pub fn require_child() {
         "this test runs in a child process started by another test; run that test instead"
     );
 }
+
+/// Hugepage files and the runtime directory a non-in-memory primary leaves behind.
+pub fn remove_runtime_files(prefix: &str) {
+    if let Ok(entries) = std::fs::read_dir("/dev/hugepages") {
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(&format!("{prefix}map_")) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(format!("/var/run/dpdk/{prefix}"));
+}
+
+/// The node the kernel has each 4 KiB page (`move_pages(2)` with no target nodes, which
+/// only reports) of `[addr, addr + len)` on.
+pub fn kernel_nodes(addr: *const u8, len: usize) -> Vec<i32> {
+    const PAGE: usize = 4096;
+    let start = addr as usize & !(PAGE - 1);
+    let end = addr as usize + len.max(1);
+    let mut pages: Vec<*mut std::ffi::c_void> =
+        (start..end).step_by(PAGE).map(|a| a as *mut std::ffi::c_void).collect();
+    let mut status = vec![i32::MIN; pages.len()];
+    // SAFETY: move_pages with null target nodes only reports the node of each page of
+    // this process (pid 0); the arrays have `pages.len()` entries.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_move_pages,
+            0,
+            pages.len(),
+            pages.as_mut_ptr(),
+            std::ptr::null::<i32>(),
+            status.as_mut_ptr(),
+            0,
+        )
+    };
+    assert_eq!(rc, 0, "move_pages: {}", std::io::Error::last_os_error());
+    status
+}
+
+/// Asserts that every page of the range is on `socket` according to the kernel.
+pub fn assert_kernel_places(what: &str, addr: *const u8, len: usize, socket: dpdk::SocketId) {
+    let nodes = kernel_nodes(addr, len);
+    let wrong: Vec<(usize, i32)> =
+        nodes.iter().copied().enumerate().filter(|&(_, n)| n != socket.as_raw()).collect();
+    assert!(
+        wrong.is_empty(),
+        "{what} asked for socket {}: {} of {} pages elsewhere per the kernel (page, node): {:?}",
+        socket.as_raw(),
+        wrong.len(),
+        nodes.len(),
+        &wrong[..wrong.len().min(8)]
+    );
+}
