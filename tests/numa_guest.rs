@@ -317,9 +317,7 @@ fn no_memory_on_socket_1_is_an_error_naming_it_not_a_fallback() {
 
 /// The lcores of socket `socket`, as the placement report names an object's users.
 fn lcores_on(socket: SocketId) -> Users {
-    Users::lcores(
-        eal().lcores().into_iter().filter(|l| l.socket() == socket).map(|l| (l.id(), socket)),
-    )
+    Users::lcores(eal().lcores().into_iter().filter(|l| l.socket() == socket))
 }
 
 /// Asserts that `report` flags exactly one object, the first, as away from its users on

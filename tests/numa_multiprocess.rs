@@ -111,6 +111,10 @@ fn child_numa_primary() {
 
 /// Every object of the pool `mp`, as `rte_mempool_obj_iter` walks them.
 fn pool_objects(mp: *mut dpdk::ffi::rte_mempool) -> Vec<*const u8> {
+    /// `rte_mempool_obj_iter`'s callback: records `obj` in the `Vec<*const u8>` at `opaque`.
+    ///
+    /// # Safety
+    /// `opaque` points to a live `Vec<*const u8>` that nothing else uses during the call.
     unsafe extern "C" fn collect(
         _mp: *mut dpdk::ffi::rte_mempool,
         opaque: *mut c_void,

@@ -38,10 +38,14 @@ const NODES: &[(u32, u32, u32)] = &[(0, 1, 2048), (2, 3, 2048)];
 /// The variable that tells the guest's tests the shape the guest was given, as
 /// `node:cpus:MiB` items separated by commas (e.g. `0:0-1:2048,1:2-3:2048`), so that they
 /// can check what the topology reader and DPDK report against it.
-pub const SHAPE_ENV: &str = "DPDK_RS_GUEST_NODES";
+const SHAPE_ENV: &str = "DPDK_RS_GUEST_NODES";
+
+/// The variable that tells the guest's tests how many 2 MiB hugepages its init reserved
+/// on each node ([`HUGEPAGES_PER_NODE`]).
+const HUGEPAGES_ENV: &str = "DPDK_RS_GUEST_HUGEPAGES";
 
 /// [`NODES`] as [`SHAPE_ENV`] spells it.
-pub fn shape() -> String {
+fn shape() -> String {
     let nodes: Vec<String> = NODES
         .iter()
         .enumerate()
@@ -493,7 +497,7 @@ pub fn pass(workspace: &Path, install: bool) -> Result<(), Failure> {
         ("DPDK_RS_MEMORY".to_owned(), "hugepages".to_owned()),
         ("RUST_BACKTRACE".to_owned(), "1".to_owned()),
         (SHAPE_ENV.to_owned(), shape()),
-        ("DPDK_RS_GUEST_HUGEPAGES".to_owned(), HUGEPAGES_PER_NODE.to_string()),
+        (HUGEPAGES_ENV.to_owned(), HUGEPAGES_PER_NODE.to_string()),
         (
             "PATH".to_owned(),
             "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_owned(),

@@ -317,9 +317,8 @@ fn serve(
     let io = eal.main_lcore();
     let mut placement = Placement::default();
     // The lcores that use a per-socket object: the workers on that socket.
-    let workers_on = |socket: SocketId| {
-        Users::lcores(workers.iter().filter(|w| w.socket() == socket).map(|w| (w.id(), socket)))
-    };
+    let workers_on =
+        |socket: SocketId| Users::lcores(workers.iter().copied().filter(|w| w.socket() == socket));
 
     // The seed's table: one on each workers' socket, so no lookup crosses sockets.
     let list = match &config.domains {
@@ -435,7 +434,7 @@ fn serve(
             format!("Hyperscan scratch of worker {}", w.id()),
             w.socket(),
             scratch.memory_socket(),
-            Users::lcores([(w.id(), w.socket())]),
+            Users::lcores([*w]),
         );
         scratches.push(Some(scratch));
     }
@@ -445,13 +444,8 @@ fn serve(
     let mut rings: Vec<(RingEnds<'_>, RingEnds<'_>)> = Vec::new();
     for (i, w) in workers.iter().take(active_workers).enumerate() {
         let state = SocketBox::new(WorkerState::default(), w.socket());
-        let worker = Users::lcores([(w.id(), w.socket())]);
-        placement.record(
-            format!("worker {} state", w.id()),
-            w.socket(),
-            state.as_ptr().cast(),
-            worker,
-        );
+        let (name, ptr) = (format!("worker {} state", w.id()), state.as_ptr().cast());
+        placement.record(name, w.socket(), ptr, Users::lcores([*w]));
         states.push(state);
         if config.mode == Mode::Pipeline {
             let opts = RingOptions::new().single_producer().single_consumer();
@@ -460,7 +454,7 @@ fn serve(
             let from: Ring<Mbuf<'_>, Single, Single> =
                 Ring::new(&format!("dns_from_w{i}"), 1024, w.socket(), opts)?;
             // Between the I/O lcore and the worker: on the worker's side.
-            let ends = Users::lcores([(io.id(), io.socket()), (w.id(), w.socket())]);
+            let ends = Users::lcores([io, *w]);
             let (to_ptr, from_ptr) = (to.as_ptr().cast(), from.as_ptr().cast());
             placement.record(
                 format!("ring to worker {}", w.id()),

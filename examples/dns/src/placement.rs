@@ -13,7 +13,7 @@
 //!
 //! let eal = dpdk::doc_eal();
 //! let socket = SocketId::current();
-//! let here = Users::lcores([(0, socket)]);
+//! let here = Users::lcores([eal.main_lcore()]);
 //! let state = SocketBox::new([0u64; 8], socket);
 //! let heap = Box::new([0u64; 8]); // not DPDK memory: no socket is known for it
 //!
@@ -30,7 +30,7 @@
 use std::fmt;
 
 use dpdk::ethdev::Port;
-use dpdk::SocketId;
+use dpdk::{LcoreId, SocketId};
 
 /// Who uses an object, and so which socket it belongs on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,9 +52,10 @@ pub enum Users {
 }
 
 impl Users {
-    /// The lcores `(id, socket)` that use an object.
-    pub fn lcores(lcores: impl IntoIterator<Item = (u32, SocketId)>) -> Users {
-        Users::Lcores(lcores.into_iter().collect())
+    /// The lcores that use an object (their sockets are read now, so the report can be
+    /// printed after the EAL is gone).
+    pub fn lcores(lcores: impl IntoIterator<Item = LcoreId>) -> Users {
+        Users::Lcores(lcores.into_iter().map(|l| (l.id(), l.socket())).collect())
     }
 
     /// The port whose device fills an object (an mbuf pool), on the port's socket.
